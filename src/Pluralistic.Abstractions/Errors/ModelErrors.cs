@@ -1,0 +1,118 @@
+namespace Pluralistic;
+
+/// <summary>A vector given to a model has a different length from what the model was trained on.</summary>
+public sealed class DimensionMismatchException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="what">Which vector (for example "response embedding").</param>
+    /// <param name="expected">The length the model expects.</param>
+    /// <param name="actual">The length given.</param>
+    public DimensionMismatchException(string what, int expected, int actual)
+        : base($"{what} has dimension {actual}, but the model expects {expected}")
+    {
+        What = what;
+        Expected = expected;
+        Actual = actual;
+    }
+
+    /// <summary>Which vector.</summary>
+    public string What { get; }
+
+    /// <summary>The length the model expects.</summary>
+    public int Expected { get; }
+
+    /// <summary>The length given.</summary>
+    public int Actual { get; }
+}
+
+/// <summary>A user has no stored state and no context pairs were given, and cold-start scoring is off.</summary>
+public sealed class UnknownUserException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="user">The user.</param>
+    public UnknownUserException(UserId user)
+        : base($"unknown user '{user}': the model has no state for this user; give context pairs (adapt) first, or allow cold-start scoring")
+    {
+        User = user;
+    }
+
+    /// <summary>The user.</summary>
+    public UserId User { get; }
+}
+
+/// <summary>An operation that learns from a user's pairs was given none.</summary>
+public sealed class EmptyContextException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What was empty.</param>
+    public EmptyContextException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>A model kind name is not one the SDK knows.</summary>
+public sealed class UnknownModelKindException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">The name given.</param>
+    /// <param name="available">The kinds that exist.</param>
+    /// <param name="detail">Why it is not available, when the kind is known but not implemented yet.</param>
+    public UnknownModelKindException(string kind, IReadOnlyList<string> available, string? detail = null)
+        : base(detail ?? $"unknown model kind '{kind}'; available: {string.Join(", ", available)}")
+    {
+        Kind = kind;
+        Available = available;
+    }
+
+    /// <summary>The name given.</summary>
+    public string Kind { get; }
+
+    /// <summary>The kinds that exist.</summary>
+    public IReadOnlyList<string> Available { get; }
+}
+
+/// <summary>A model was asked for something only other methods can do (for example scoring with a direction).</summary>
+public sealed class CapabilityNotSupportedException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="modelKind">The model kind.</param>
+    /// <param name="capability">What was asked for.</param>
+    public CapabilityNotSupportedException(string modelKind, string capability)
+        : base($"model kind '{modelKind}' does not support {capability}")
+    {
+        ModelKind = modelKind;
+        Capability = capability;
+    }
+
+    /// <summary>The model kind.</summary>
+    public string ModelKind { get; }
+
+    /// <summary>What was asked for.</summary>
+    public string Capability { get; }
+}
+
+/// <summary>A stored user state belongs to a different population model (another kind, or other weights).</summary>
+public sealed class UserStateMismatchException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="expected">The kind and fingerprint of the model in use.</param>
+    /// <param name="actual">The kind and fingerprint the state was written for.</param>
+    public UserStateMismatchException(UserId user, string expected, string actual)
+        : base($"the stored state of user '{user}' was written for model {actual}, not for {expected}; re-adapt the user")
+    {
+        User = user;
+        Expected = expected;
+        Actual = actual;
+    }
+
+    /// <summary>The user.</summary>
+    public UserId User { get; }
+
+    /// <summary>The model in use.</summary>
+    public string Expected { get; }
+
+    /// <summary>The model the state was written for.</summary>
+    public string Actual { get; }
+}

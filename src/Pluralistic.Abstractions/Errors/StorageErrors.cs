@@ -1,0 +1,77 @@
+namespace Pluralistic;
+
+/// <summary>A run directory (a trained model on disk) cannot be used.</summary>
+public class RunDirectoryException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="path">The run directory or file.</param>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public RunDirectoryException(string path, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Path = path;
+    }
+
+    /// <summary>The run directory or file.</summary>
+    public string Path { get; }
+}
+
+/// <summary>A run directory is truncated, corrupt or modified (for example the weights' SHA-256 does not match).</summary>
+public sealed class CorruptRunException : RunDirectoryException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="path">The file at fault.</param>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public CorruptRunException(string path, string message, Exception? innerException = null)
+        : base(path, message, innerException)
+    {
+    }
+}
+
+/// <summary>A file is not one this SDK wrote (a foreign manifest, store or weights file).</summary>
+public sealed class ForeignFileException : RunDirectoryException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="path">The file at fault.</param>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public ForeignFileException(string path, string message, Exception? innerException = null)
+        : base(path, message, innerException)
+    {
+    }
+}
+
+/// <summary>A run directory was written by a newer format version than this SDK reads.</summary>
+public sealed class UnsupportedFormatVersionException : RunDirectoryException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="path">The file at fault.</param>
+    /// <param name="version">The version found.</param>
+    /// <param name="supported">The newest version this SDK reads.</param>
+    public UnsupportedFormatVersionException(string path, int version, int supported)
+        : base(path, $"{System.IO.Path.GetFileName(path)} has format version {version}; this version of Pluralistic reads up to {supported}")
+    {
+        Version = version;
+        Supported = supported;
+    }
+
+    /// <summary>The version found.</summary>
+    public int Version { get; }
+
+    /// <summary>The newest version this SDK reads.</summary>
+    public int Supported { get; }
+}
+
+/// <summary>A user state store cannot be opened or used (locked by another process, corrupt, foreign).</summary>
+public sealed class UserStateStoreException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The underlying error, if any.</param>
+    public UserStateStoreException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,22 @@
+using Pluralistic.Torch.Modules;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.BradleyTerry;
+
+/// <summary>The population reward of the baseline: r(x, prompt) = head([x ; prompt]).</summary>
+internal sealed class BradleyTerryNetwork : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly Mlp head;
+
+    public BradleyTerryNetwork(int responseDimension, int promptDimension, BradleyTerryOptions options)
+        : base("bradley_terry")
+    {
+        var hidden = options.Head == RewardHead.Linear ? [] : options.HiddenSizes;
+        head = new Mlp(responseDimension + promptDimension, hidden, 1, options.Activation, options.Dropout, name: "head");
+        RegisterComponents();
+    }
+
+    /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
+    public override Tensor forward(Tensor responses, Tensor? prompts) =>
+        head.call(prompts is null ? responses : cat([responses, prompts], dim: -1)).squeeze(-1);
+}

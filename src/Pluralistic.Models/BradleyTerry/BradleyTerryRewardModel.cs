@@ -1,0 +1,68 @@
+using Pluralistic.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.BradleyTerry;
+
+/// <summary>
+/// The Bradley-Terry baseline: one reward for every user, <c>P(a &gt; b) = sigmoid(r(a) - r(b))</c>. The bar every
+/// personalised method must clear. Users still have (empty) states so that the run knows who it has seen.
+/// </summary>
+public sealed class BradleyTerryRewardModel : TorchUserRewardModel
+{
+    /// <summary>The model kind.</summary>
+    public const string KindName = "bt";
+
+    private readonly BradleyTerryNetwork _network;
+
+    internal BradleyTerryRewardModel(BradleyTerryNetwork network, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
+        : base(network, info, store, device, ownsStore)
+    {
+        _network = network;
+    }
+
+    private BradleyTerryRewardModel(BradleyTerryRewardModel source, IUserStateStore store)
+        : base(source, store)
+    {
+        _network = source._network;
+    }
+
+    /// <inheritdoc />
+    protected override int StateSize => 0;
+
+    /// <inheritdoc />
+    public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new BradleyTerryRewardModel(this, store);
+
+    /// <summary>Loads a model from verified run-directory contents.</summary>
+    /// <param name="manifest">The manifest.</param>
+    /// <param name="weights">The verified weights.</param>
+    /// <param name="store">The user state store (owned by the model).</param>
+    /// <param name="device">The device.</param>
+    /// <returns>The model.</returns>
+    public static BradleyTerryRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.BradleyTerryOptions);
+        var network = new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        ModelOptionsJson.LoadWeights(network, weights, manifest);
+        network.to(device);
+        return new BradleyTerryRewardModel(network, BradleyTerryTrainer.Describe(manifest, options), store, device, ownsStore: true);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states)
+    {
+        var rewards = _network.call(responses, prompts);
+        return rewards.unsqueeze(1).expand(rewards.shape[0], states.shape[0]);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor states) => _network.call(responses, prompts);
+
+    /// <inheritdoc />
+    protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
+        evidence.Select(_ => Array.Empty<float>()).ToArray();
+
+    /// <inheritdoc />
+    protected override float[] ColdStartState() => [];
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// <c>manifest.json</c> of a run directory: what the model is, how it was trained and the SHA-256 of its weights.
+/// Field names are snake_case; the format is versioned by <see cref="FormatVersion"/>.
+/// </summary>
+public sealed record RunManifest
+{
+    /// <summary>The value of <see cref="Format"/> in every manifest this SDK writes.</summary>
+    public const string FormatName = "pluralistic-run";
+
+    /// <summary>The newest format version this SDK reads and the one it writes.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Marks the file as a Pluralistic run manifest.</summary>
+    public string Format { get; init; } = FormatName;
+
+    /// <summary>The layout version.</summary>
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>The model kind (<c>bt</c>, <c>pal</c>, ...).</summary>
+    public required string ModelKind { get; init; }
+
+    /// <summary>The SDK version that wrote the run.</summary>
+    public string? PluralisticVersion { get; init; }
+
+    /// <summary>When the run was written (UTC).</summary>
+    public DateTimeOffset CreatedUtc { get; init; }
+
+    /// <summary>Response vector length.</summary>
+    public required int ResponseDimension { get; init; }
+
+    /// <summary>Prompt vector length (0: none).</summary>
+    public int PromptDimension { get; init; }
+
+    /// <summary>Named objectives (multi-objective models).</summary>
+    public IReadOnlyList<string> ObjectiveNames { get; init; } = [];
+
+    /// <summary>The model's options as JSON (the kind's own options type).</summary>
+    public required JsonElement Options { get; init; }
+
+    /// <summary>The training seed.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>What the model was trained on.</summary>
+    public TrainingDataInfo? TrainingData { get; init; }
+
+    /// <summary>Training metrics (validation accuracy, seconds, reward mean and std, ...).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The weights file and its hash.</summary>
+    public required WeightsInfo Weights { get; init; }
+
+    /// <summary>Where the per-user states are.</summary>
+    public UserStoreInfo? UserStore { get; init; }
+
+    /// <summary>The embedding generator the run was trained with, when it embedded text (a file in the run directory).</summary>
+    public string? EmbeddingGeneratorFile { get; init; }
+}
+
+/// <summary>What a model was trained on.</summary>
+/// <param name="Fingerprint">SHA-256 of the training data's content.</param>
+/// <param name="Records">Records.</param>
+/// <param name="Users">Distinct users.</param>
+/// <param name="Source">The file name, when it came from a file.</param>
+public sealed record TrainingDataInfo(string Fingerprint, int Records, int Users, string? Source);
+
+/// <summary>The weights file of a run.</summary>
+/// <param name="File">File name within the run directory.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file; also the model's fingerprint.</param>
+/// <param name="Bytes">File length.</param>
+public sealed record WeightsInfo(string File, string Sha256, long Bytes);
+
+/// <summary>The user state store of a run.</summary>
+/// <param name="Kind">Store kind (<c>litedb</c>).</param>
+/// <param name="File">File name within the run directory.</param>
+public sealed record UserStoreInfo(string Kind, string File);
+
+/// <summary>Source-generated JSON metadata for the checkpoint format.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(RunManifest))]
+public sealed partial class CheckpointJsonContext : JsonSerializerContext;

@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace Pluralistic.Torch;
+
+/// <summary>What a TorchSharp reward model is, besides its weights: kind, dimensions, options and training facts.</summary>
+public sealed record TorchModelInfo
+{
+    /// <summary>The model kind.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Response vector length.</summary>
+    public required int ResponseDimension { get; init; }
+
+    /// <summary>Prompt vector length (0: none).</summary>
+    public int PromptDimension { get; init; }
+
+    /// <summary>Named objectives (multi-objective models).</summary>
+    public IReadOnlyList<string> ObjectiveNames { get; init; } = [];
+
+    /// <summary>Whether the model personalises.</summary>
+    public bool IsPersonalized { get; init; } = true;
+
+    /// <summary>The model's options serialized as JSON (for the manifest).</summary>
+    public required JsonElement Options { get; init; }
+
+    /// <summary>A short human description.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The most recent pairs retained per user.</summary>
+    public int EvidenceCapacity { get; init; } = 100;
+
+    /// <summary>The training seed.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>What the model was trained on.</summary>
+    public TrainingDataInfo? TrainingData { get; init; }
+
+    /// <summary>Training metrics (recorded in the manifest).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+}

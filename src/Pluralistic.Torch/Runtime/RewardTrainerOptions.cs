@@ -1,0 +1,71 @@
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// Options every TorchSharp trainer shares: the optimiser, schedule, early stopping, seed, device and threads.
+/// Each method's options derive from this record and add their own.
+/// </summary>
+public abstract record RewardTrainerOptions
+{
+    /// <summary>Default for <see cref="Epochs"/>.</summary>
+    public const int DefaultEpochs = 40;
+
+    /// <summary>Passes over the training data. Default 40.</summary>
+    public int Epochs { get; init; } = DefaultEpochs;
+
+    /// <summary>Pairs (or users, for episodic trainers) per step. Default 256.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Peak AdamW learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>AdamW decoupled weight decay. Default 1e-2.</summary>
+    public double WeightDecay { get; init; } = 1e-2;
+
+    /// <summary>Fraction of steps with linear warmup before the cosine decay. Default 0.05.</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>The learning rate at the end of the cosine decay, as a fraction of the peak. Default 0.05.</summary>
+    public double FinalLearningRateFraction { get; init; } = 0.05;
+
+    /// <summary>Global gradient-norm clip; 0 turns clipping off. Default 1.</summary>
+    public double GradientClipNorm { get; init; } = 1.0;
+
+    /// <summary>Fraction of each user's pairs held out for validation and early stopping; 0 turns it off. Default 0.1.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>Epochs without validation improvement before stopping (the best weights are restored). Default 6.</summary>
+    public int EarlyStoppingPatience { get; init; } = 6;
+
+    /// <summary>The seed of every random choice in training (initialisation, shuffling, splits). Default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Device: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>. Default <c>auto</c>.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>libtorch intra-op threads (process-wide); 0 keeps libtorch's default. Default 0.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>
+    /// The most recent labelled pairs kept per user in the store, so a user's state can be refined when new pairs
+    /// arrive. Default 100.
+    /// </summary>
+    public int EvidenceCapacity { get; init; } = 100;
+
+    /// <summary>Checks the shared options, naming the first bad one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public virtual void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearningRate);
+        ArgumentOutOfRangeException.ThrowIfNegative(WeightDecay);
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupFraction);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(WarmupFraction, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(FinalLearningRateFraction);
+        ArgumentOutOfRangeException.ThrowIfNegative(GradientClipNorm);
+        ArgumentOutOfRangeException.ThrowIfNegative(ValidationFraction);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ValidationFraction, 0.9);
+        ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience);
+        ArgumentOutOfRangeException.ThrowIfNegative(EvidenceCapacity);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// What every trainer does before and after its own work: apply threads and seed, resolve the device, validate the
+/// options, split each user's pairs into training and validation, move the data to the device, and afterwards
+/// describe the training data and write the seen users' states. One place, so trainers differ only in their method.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+
+    private TrainingSession(PreferenceDataset data, RewardTrainerOptions options)
+    {
+        options.Validate();
+        TorchRuntime.SetThreads(options.Threads);
+        TorchRuntime.Seed(options.Seed);
+        Data = data;
+        Options = options;
+        Device = TorchRuntime.ResolveDevice(options.Device);
+        (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, options.Seed);
+        Tensors = new PairTensors(data, Device);
+        DataInfo = new TrainingDataInfo(data.ComputeFingerprint(), data.Count, data.Users.Count, data.SourcePath is null ? null : Path.GetFileName(data.SourcePath));
+    }
+
+    /// <summary>The training data.</summary>
+    public PreferenceDataset Data { get; }
+
+    /// <summary>The options.</summary>
+    public RewardTrainerOptions Options { get; }
+
+    /// <summary>The device.</summary>
+    public Device Device { get; }
+
+    /// <summary>Records to train on.</summary>
+    public int[] TrainRecords { get; }
+
+    /// <summary>Records held out for validation (per user).</summary>
+    public int[] ValidationRecords { get; }
+
+    /// <summary>The data on the device.</summary>
+    public PairTensors Tensors { get; }
+
+    /// <summary>Describes the training data for the manifest.</summary>
+    public TrainingDataInfo DataInfo { get; }
+
+    /// <summary>Time since the session started.</summary>
+    public TimeSpan Elapsed => _stopwatch.Elapsed;
+
+    /// <summary>Starts a session.</summary>
+    /// <param name="data">The training data.</param>
+    /// <param name="options">The trainer options.</param>
+    /// <returns>The session; dispose it when training ends.</returns>
+    public static TrainingSession Start(PreferenceDataset data, RewardTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        return new TrainingSession(data, options);
+    }
+
+    /// <summary>The standard metrics of a training run, for the manifest.</summary>
+    /// <param name="report">The training loop's report.</param>
+    /// <returns>Named metrics.</returns>
+    public Dictionary<string, double> Metrics(TrainingReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["train_seconds"] = Math.Round(Elapsed.TotalSeconds, 3),
+            ["epochs_run"] = report.EpochsRun,
+            ["best_epoch"] = report.BestEpoch,
+            ["validation_loss"] = report.ValidationLoss,
+            ["validation_accuracy"] = report.ValidationAccuracy,
+            ["training_loss"] = report.TrainingLoss,
+        };
+    }
+
+    /// <summary>Writes the seen users' states into the model's (in-memory) store, each retaining its latest pairs.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="vectors">One state vector per user of <see cref="Data"/>, in <see cref="PreferenceDataset.Users"/> order.</param>
+    public void StoreSeenUserStates(TorchUserRewardModel model, IReadOnlyList<float[]> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(vectors);
+        var byUser = Data.RecordsByUser();
+        var states = Data.Users.Select((user, u) => model.CreateState(user, vectors[u], Data, byUser[u])).ToList();
+        var pending = model.UserStates.UpsertManyAsync(states);
+
+        // Trainers write to a fresh in-memory store, which completes synchronously; a blocking wait is safe there.
+        if (!pending.IsCompleted)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Tensors.Dispose();
+}
