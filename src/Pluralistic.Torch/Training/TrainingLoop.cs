@@ -177,6 +177,9 @@ public static class TrainingLoop
         {
             Dispose();
             using var noGrad = no_grad();
+
+            // The scope frees the detach() views; only the clones are kept (detached from the scope).
+            using var scope = NewDisposeScope();
             _state = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
         }
 

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using Pluralistic.Data;
+using Pluralistic.Tests.Support;
+
+namespace Pluralistic.Tests.Data;
+
+public class SyntheticPopulationTests
+{
+    [Fact]
+    public async Task The_same_preset_and_seed_write_byte_identical_files()
+    {
+        using var a = new TempDirectory();
+        using var b = new TempDirectory();
+        var options = new SyntheticPopulationOptions { Preset = "mixture", Seed = 9, SeenUsers = 20, UnseenUsers = 5 };
+        await SyntheticPopulation.Generate(options).WriteAsync(a.Path);
+        await SyntheticPopulation.Generate(options).WriteAsync(b.Path);
+
+        foreach (var file in new[] { "train.jsonl", "test_seen.jsonl", "test_unseen.jsonl", "oracle.json" })
+        {
+            Assert.Equal(Hash(a.File(file)), Hash(b.File(file)));
+        }
+
+        await SyntheticPopulation.Generate(options with { Seed = 10 }).WriteAsync(b.Path);
+        Assert.NotEqual(Hash(a.File("train.jsonl")), Hash(b.File("train.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("groups")]
+    [InlineData("mixture")]
+    [InlineData("directions")]
+    [InlineData("minority")]
+    public void Every_preset_leaves_room_for_personalisation_and_has_a_minority(string preset)
+    {
+        var population = SyntheticPopulation.Generate(preset, seed: 2);
+        var seen = population.Oracle.Splits["test_seen"];
+
+        // Noisy labels (the oracle is not perfect), yet personal rewards beat the best single reward clearly.
+        Assert.InRange(seen.OracleAccuracy, 0.8, 0.95);
+        Assert.True(seen.OracleAccuracy - seen.BestSingleRewardAccuracy > 0.1, $"room {seen.OracleAccuracy - seen.BestSingleRewardAccuracy:F3}");
+        Assert.True(population.Oracle.GroupShares.Values.Min() <= 0.15, "a minority of 15% or less");
+        Assert.Equal(population.Oracle.GroupShares.Count, seen.PerGroup.Count);
+    }
+
+    [Fact]
+    public void Unseen_users_records_are_grouped_so_the_first_ones_are_context()
+    {
+        var population = Populations.SmallGroups;
+        var users = population.TestUnseen.Select(r => r.UserId).ToList();
+        var runs = users.Where((u, i) => i == 0 || users[i - 1] != u).ToList();
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+        Assert.All(users, u => Assert.StartsWith("new-user-", u, StringComparison.Ordinal));
+        Assert.DoesNotContain(population.TestUnseen, r => population.SeenUsers.Any(s => s.Value == r.UserId));
+    }
+
+    [Fact]
+    public void The_directions_preset_carries_ratings_with_some_missing()
+    {
+        var population = SyntheticPopulation.Generate(new SyntheticPopulationOptions { Preset = "directions", Seed = 1, SeenUsers = 30 });
+        var data = population.ToDataset(population.Train);
+        Assert.Equal(["helpfulness", "verbosity", "safety"], data.ObjectiveNames);
+        var ratings = data.ChosenAttributes.ToArray();
+        var missing = ratings.Count(float.IsNaN) / (double)ratings.Length;
+        Assert.InRange(missing, 0.05, 0.15);
+        Assert.All(ratings.Where(r => !float.IsNaN(r)), r => Assert.InRange(r, 1f, 5f));
+    }
+
+    [Fact]
+    public void The_oracle_per_line_arrays_agree_with_the_split_accuracies()
+    {
+        var split = Populations.SmallGroups.Oracle.Splits["test_unseen"];
+        var (oracle, single) = split.AccuracyOn(Enumerable.Range(0, split.Records).Select(i => (long)i));
+        Assert.Equal(split.OracleAccuracy, oracle, 10);
+        Assert.Equal(split.BestSingleRewardAccuracy, single, 10);
+    }
+
+    [Fact]
+    public async Task The_oracle_report_round_trips_through_oracle_json()
+    {
+        using var dir = new TempDirectory();
+        var population = Populations.SmallGroups;
+        await population.WriteAsync(dir.Path);
+        var report = SyntheticPopulation.ReadOracle(dir.File("oracle.json"));
+        Assert.Equal(population.Oracle.Splits["test_seen"].OracleAccuracy, report.Splits["test_seen"].OracleAccuracy);
+        Assert.Equal(population.Oracle.Splits["test_seen"].OracleCorrect, report.Splits["test_seen"].OracleCorrect);
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+}
