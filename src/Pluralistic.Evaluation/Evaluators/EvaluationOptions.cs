@@ -20,6 +20,12 @@ public sealed record EvaluationOptions
     public bool AllowColdStart { get; init; }
 
     /// <summary>
+    /// An explicit preference direction over named objectives used for every scored record instead of the users'
+    /// states (models without objectives fail with <see cref="CapabilityNotSupportedException"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Direction { get; init; }
+
+    /// <summary>
     /// When true, a user's stored state is ignored and the state is inferred from the context pairs alone; by default
     /// the context refines what the store holds (as <c>adapt</c> does). Only used with <see cref="ContextPairs"/> &gt; 0.
     /// </summary>

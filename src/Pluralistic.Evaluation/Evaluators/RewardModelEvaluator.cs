@@ -36,7 +36,7 @@ public static class RewardModelEvaluator
         options ??= EvaluationOptions.Default;
         Validate(options);
         var stopwatch = Stopwatch.StartNew();
-        var scoring = new ScoringOptions { AllowColdStart = options.AllowColdStart };
+        var scoring = new ScoringOptions { AllowColdStart = options.AllowColdStart, Direction = options.Direction };
 
         if (options.ContextPairs == 0)
         {

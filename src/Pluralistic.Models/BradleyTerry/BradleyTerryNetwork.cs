@@ -11,10 +11,19 @@ internal sealed class BradleyTerryNetwork : nn.Module<Tensor, Tensor?, Tensor>
     public BradleyTerryNetwork(int responseDimension, int promptDimension, BradleyTerryOptions options)
         : base("bradley_terry")
     {
+        ResponseDimension = responseDimension;
+        IsLinear = options.Head == RewardHead.Linear;
         var hidden = options.Head == RewardHead.Linear ? [] : options.HiddenSizes;
         head = new Mlp(responseDimension + promptDimension, hidden, 1, options.Activation, options.Dropout, name: "head");
         RegisterComponents();
     }
+
+    public int ResponseDimension { get; }
+
+    public bool IsLinear { get; }
+
+    /// <summary>For the linear head, the weights on the response (the prompt's and the bias cancel in differences): [1, d].</summary>
+    public Tensor ResponseWeights => head.OutputLayer.weight!.narrow(1, 0, ResponseDimension);
 
     /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts) =>

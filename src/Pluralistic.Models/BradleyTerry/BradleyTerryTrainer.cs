@@ -24,11 +24,19 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
         using var session = TrainingSession.Start(trainingData, Options);
         var network = new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options);
         network.to(session.Device);
-        var objective = new Objective(network, session, Options);
-        var report = TrainingLoop.Run(objective, Options, "train", progress, cancellationToken);
+        TrainingReport report;
+        if (Options.Head == RewardHead.Linear && Options.RewardCentering == 0)
+        {
+            using var linear = new LinearDifferenceObjective(network, session);
+            report = TrainingLoop.Run(linear, Options, "train", progress, cancellationToken);
+        }
+        else
+        {
+            report = TrainingLoop.Run(new Objective(network, session, Options), Options, "train", progress, cancellationToken);
+        }
 
         var metrics = session.Metrics(report);
-        (metrics["reward_mean"], metrics["reward_std"]) = RewardStatistics(network, session.Tensors);
+        (metrics["reward_mean"], metrics["reward_std"]) = RewardStatistics(network, trainingData);
         var info = Describe(trainingData.ResponseDimension, trainingData.PromptDimension, Options) with
         {
             Seed = Options.Seed,
@@ -65,17 +73,22 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
             : $"Bradley-Terry baseline, MLP head [{string.Join(", ", options.HiddenSizes)}]",
     };
 
-    /// <summary>Mean and standard deviation of the reward over the training responses (for later normalisation).</summary>
-    private static (double Mean, double Std) RewardStatistics(BradleyTerryNetwork network, PairTensors data)
+    /// <summary>
+    /// Mean and standard deviation of the reward over training responses (for later normalisation), estimated on
+    /// up to 4096 evenly spaced records so large datasets are not scored twice.
+    /// </summary>
+    private static (double Mean, double Std) RewardStatistics(BradleyTerryNetwork network, PreferenceDataset data)
     {
+        var sample = Enumerable.Range(0, Math.Min(data.Count, 4096)).Select(i => (int)((long)i * data.Count / Math.Min(data.Count, 4096))).ToArray();
+        using var tensors = new PairTensors(data, sample, network.parameters().First().device);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var rewards = cat([network.call(data.Chosen, data.Prompts), network.call(data.Rejected, data.Prompts)]);
+        var rewards = cat([network.call(tensors.Chosen, tensors.Prompts), network.call(tensors.Rejected, tensors.Prompts)]);
         return (rewards.mean().item<float>(), rewards.std().item<float>());
     }
 
     private sealed class Objective(BradleyTerryNetwork network, TrainingSession session, BradleyTerryOptions options)
-        : PairwiseObjective(session.Tensors, session.TrainRecords, session.ValidationRecords, options.BatchSize)
+        : PairwiseObjective(session)
     {
         public override nn.Module Module => network;
 

@@ -1,32 +1,64 @@
+using TorchSharp;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
 
 /// <summary>
-/// A dataset's columns as tensors on one device, created once; mini-batches are <c>index_select</c> gathers, so a
-/// training step copies only the rows it uses. Dispose it when training ends.
+/// Some records of a dataset as tensors on one device, created once, in a chosen order. Rows are addressed by
+/// position (0..<see cref="Count"/>-1); <see cref="Records"/> maps a position back to its record. Mini-batches are
+/// either <c>index_select</c> gathers of any positions or zero-copy slices of consecutive positions.
+/// Dispose it when training ends.
 /// </summary>
 public sealed class PairTensors : IDisposable
 {
-    /// <summary>Moves the columns of <paramref name="data"/> to <paramref name="device"/>.</summary>
+    /// <summary>Moves every record of <paramref name="data"/> to <paramref name="device"/>, in record order.</summary>
     /// <param name="data">The dataset.</param>
     /// <param name="device">The device.</param>
     public PairTensors(PreferenceDataset data, Device device)
+        : this(data, null, device)
+    {
+    }
+
+    /// <summary>Moves the given records of <paramref name="data"/> to <paramref name="device"/>, in the given order.</summary>
+    /// <param name="data">The dataset.</param>
+    /// <param name="records">Record indices, one per position; <see langword="null"/> for all records in order.</param>
+    /// <param name="device">The device.</param>
+    public PairTensors(PreferenceDataset data, IReadOnlyList<int>? records, Device device)
     {
         ArgumentNullException.ThrowIfNull(data);
         Data = data;
         Device = device;
+        var positions = records?.ToArray() ?? Enumerable.Range(0, data.Count).ToArray();
+        Records = positions;
         var n = data.Count;
-        Chosen = ToTensor(data.ChosenVectors, [n, data.ResponseDimension], device);
-        Rejected = ToTensor(data.RejectedVectors, [n, data.ResponseDimension], device);
-        Prompts = data.HasPrompts ? ToTensor(data.PromptVectors, [n, data.PromptDimension], device) : null;
-        Weights = ToTensor(data.Weights, [n], device);
-        Users = tensor(data.UserIndices.ToArray().Select(u => (long)u).ToArray(), dtype: ScalarType.Int64, device: device).DetachFromDisposeScope();
+
+        // The dataset's buffers are wrapped without copying; only the selected rows are gathered into new tensors.
+        using var scope = NewDisposeScope();
+        var index = records is null ? null : IndexTensor(positions, CPU);
+        Tensor Column(ReadOnlyMemory<float> values, long[] shape)
+        {
+            var all = ToTensor(values, shape, CPU);
+            var selected = index is null ? all : all.index_select(0, index);
+            return selected.to(device).DetachFromDisposeScope();
+        }
+
+        Chosen = Column(data.ChosenVectors, [n, data.ResponseDimension]);
+        Rejected = Column(data.RejectedVectors, [n, data.ResponseDimension]);
+        Prompts = data.HasPrompts ? Column(data.PromptVectors, [n, data.PromptDimension]) : null;
+        Weights = Column(data.Weights, [n]);
+        var userIndex = data.UserIndices.ToArray();
+        Users = tensor(positions.Select(r => (long)userIndex[r]).ToArray(), dtype: ScalarType.Int64, device: device).DetachFromDisposeScope();
     }
 
     /// <summary>The dataset.</summary>
     public PreferenceDataset Data { get; }
+
+    /// <summary>The record index of each position.</summary>
+    public IReadOnlyList<int> Records { get; }
+
+    /// <summary>The number of rows.</summary>
+    public int Count => Records.Count;
 
     /// <summary>The device the tensors live on.</summary>
     public Device Device { get; }
@@ -43,20 +75,31 @@ public sealed class PairTensors : IDisposable
     /// <summary>Example weights [N].</summary>
     public Tensor Weights { get; }
 
-    /// <summary>User index of each record [N] (int64), into <see cref="PreferenceDataset.Users"/>.</summary>
+    /// <summary>User index of each row [N] (int64), into <see cref="PreferenceDataset.Users"/>.</summary>
     public Tensor Users { get; }
 
-    /// <summary>Gathers the given records. Call inside a dispose scope.</summary>
-    /// <param name="records">Record indices.</param>
+    /// <summary>Gathers the rows at the given positions. Call inside a dispose scope.</summary>
+    /// <param name="positions">Row positions.</param>
     /// <returns>The batch.</returns>
-    public PairBatch Gather(ReadOnlySpan<int> records)
+    public PairBatch Gather(ReadOnlySpan<int> positions)
     {
-        var index = IndexTensor(records, Device);
+        var index = IndexTensor(positions, Device);
         return Gather(index);
     }
 
-    /// <summary>Gathers the given records. Call inside a dispose scope.</summary>
-    /// <param name="index">Record indices (int64, any shape; the batch is flattened).</param>
+    /// <summary>The rows <paramref name="start"/> .. <paramref name="start"/> + <paramref name="length"/> - 1 as views (no copy).</summary>
+    /// <param name="start">First position.</param>
+    /// <param name="length">Rows.</param>
+    /// <returns>The batch.</returns>
+    public PairBatch Slice(int start, int length) => new(
+        Chosen.narrow(0, start, length),
+        Rejected.narrow(0, start, length),
+        Prompts?.narrow(0, start, length),
+        Weights.narrow(0, start, length),
+        Users.narrow(0, start, length));
+
+    /// <summary>Gathers the rows at the given positions. Call inside a dispose scope.</summary>
+    /// <param name="index">Row positions (int64, any shape; the batch is flattened).</param>
     /// <returns>The batch.</returns>
     public PairBatch Gather(Tensor index)
     {
@@ -85,17 +128,23 @@ public sealed class PairTensors : IDisposable
         return tensor(values, dtype: ScalarType.Int64, device: device);
     }
 
-    /// <summary>A float32 tensor of the given shape from a buffer (copied).</summary>
-    /// <param name="values">Row-major values.</param>
+    /// <summary>
+    /// A float32 tensor of the given shape over a buffer. On the CPU a buffer that is a whole array is wrapped
+    /// without copying (the tensor pins the array and must not outlive the caller's use of it); otherwise it is copied.
+    /// </summary>
+    /// <param name="values">Row-major values (never written through the tensor).</param>
     /// <param name="shape">The shape.</param>
     /// <param name="device">The device.</param>
-    /// <returns>The tensor, detached from any dispose scope.</returns>
+    /// <returns>The tensor, in the current dispose scope.</returns>
     public static Tensor ToTensor(ReadOnlyMemory<float> values, long[] shape, Device device)
     {
-        var array = MemoryMarshal.TryGetArray(values, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : values.ToArray();
-        return tensor(array, shape, ScalarType.Float32, device).DetachFromDisposeScope();
+        if (device.type == DeviceType.CPU
+            && MemoryMarshal.TryGetArray(values, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length)
+        {
+            return from_array(segment.Array, device).reshape(shape);
+        }
+
+        return tensor(values.ToArray(), shape, ScalarType.Float32, device);
     }
 
     /// <inheritdoc />

@@ -62,7 +62,7 @@ public sealed record RunManifest
 }
 
 /// <summary>What a model was trained on.</summary>
-/// <param name="Fingerprint">SHA-256 of the training data's content.</param>
+/// <param name="Fingerprint">XxHash128 of the training data's content (see <see cref="PreferenceDataset.ComputeFingerprint"/>).</param>
 /// <param name="Records">Records.</param>
 /// <param name="Users">Distinct users.</param>
 /// <param name="Source">The file name, when it came from a file.</param>

@@ -60,9 +60,13 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             width = h;
         }
 
-        layers.Add(nn.Linear(width, outputs, hasBias: bias));
+        OutputLayer = nn.Linear(width, outputs, hasBias: bias);
+        layers.Add(OutputLayer);
         RegisterComponents();
     }
+
+    /// <summary>The final linear layer (the whole MLP when there are no hidden layers).</summary>
+    public Linear OutputLayer { get; }
 
     /// <summary>Input features.</summary>
     public int InputFeatures { get; }

@@ -27,6 +27,13 @@ public abstract record RewardTrainerOptions
     /// <summary>The learning rate at the end of the cosine decay, as a fraction of the peak. Default 0.05.</summary>
     public double FinalLearningRateFraction { get; init; } = 0.05;
 
+    /// <summary>
+    /// Permute the training rows every epoch (default). When false, rows keep one seeded random order and each batch
+    /// is a run of consecutive rows, with only the order of batches shuffled per epoch: far less memory traffic on
+    /// large data, at the price of batches with a fixed composition.
+    /// </summary>
+    public bool ReshuffleEveryEpoch { get; init; } = true;
+
     /// <summary>Global gradient-norm clip; 0 turns clipping off. Default 1.</summary>
     public double GradientClipNorm { get; init; } = 1.0;
 

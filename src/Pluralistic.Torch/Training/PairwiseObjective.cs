@@ -3,35 +3,44 @@ using static TorchSharp.torch;
 namespace Pluralistic.Torch;
 
 /// <summary>
-/// A training objective over labelled pairs: shuffled mini-batches of records, the Bradley-Terry loss
+/// A training objective over labelled pairs: shuffled mini-batches of the training rows, the Bradley-Terry loss
 /// <c>-log sigmoid(r_chosen - r_rejected)</c> weighted by example weight (or another pair loss), an optional
-/// regulariser, and validation loss and strict accuracy on held-out records. A method supplies only its rewards.
+/// regulariser, and validation loss and strict accuracy on the validation rows. A method supplies only its rewards.
 /// </summary>
 public abstract class PairwiseObjective : TrainingObjective
 {
     private readonly MiniBatches _batches;
-    private readonly int[] _validation;
 
-    /// <summary>Creates the objective.</summary>
-    /// <param name="data">The dataset as tensors.</param>
-    /// <param name="trainRecords">Records to train on.</param>
-    /// <param name="validationRecords">Records to validate on (may be empty).</param>
-    /// <param name="batchSize">Pairs per step.</param>
-    protected PairwiseObjective(PairTensors data, IReadOnlyList<int> trainRecords, IReadOnlyList<int> validationRecords, int batchSize)
+    /// <summary>Creates the objective over a training session's training and validation rows.</summary>
+    /// <param name="session">The session (its options give the batch size and shuffling).</param>
+    protected PairwiseObjective(TrainingSession session)
+        : this(session?.Train!, session?.Validation, session!.Options.BatchSize, session.Options.ReshuffleEveryEpoch)
     {
-        Data = data ?? throw new ArgumentNullException(nameof(data));
-        _batches = new MiniBatches(trainRecords, batchSize);
-        _validation = [.. validationRecords];
     }
 
-    /// <summary>The dataset as tensors.</summary>
-    protected PairTensors Data { get; }
+    /// <summary>Creates the objective.</summary>
+    /// <param name="train">Rows to train on.</param>
+    /// <param name="validation">Rows to validate on, or <see langword="null"/>.</param>
+    /// <param name="batchSize">Pairs per step.</param>
+    /// <param name="reshuffleEveryEpoch">Permute rows every epoch, or slice consecutive rows (see <see cref="MiniBatches"/>).</param>
+    protected PairwiseObjective(PairTensors train, PairTensors? validation, int batchSize, bool reshuffleEveryEpoch = true)
+    {
+        Train = train ?? throw new ArgumentNullException(nameof(train));
+        Validation = validation;
+        _batches = new MiniBatches(train.Count, batchSize, reshuffleEveryEpoch);
+    }
+
+    /// <summary>The training rows.</summary>
+    protected PairTensors Train { get; }
+
+    /// <summary>The validation rows, if any.</summary>
+    protected PairTensors? Validation { get; }
 
     /// <inheritdoc />
     public override int StepsPerEpoch => _batches.BatchesPerEpoch;
 
     /// <inheritdoc />
-    public override bool HasValidation => _validation.Length > 0;
+    public override bool HasValidation => Validation is { Count: > 0 };
 
     /// <inheritdoc />
     public override void BeginEpoch(int epoch, Random random) => _batches.Shuffle(random);
@@ -39,7 +48,17 @@ public abstract class PairwiseObjective : TrainingObjective
     /// <inheritdoc />
     public override Tensor Loss(int step, Random random)
     {
-        var batch = Data.Gather(_batches.Batch(step));
+        PairBatch batch;
+        if (_batches.ReshuffleEveryEpoch)
+        {
+            batch = Train.Gather(_batches.Batch(step));
+        }
+        else
+        {
+            var (start, length) = _batches.Range(step);
+            batch = Train.Slice(start, length);
+        }
+
         var (chosen, rejected) = Rewards(batch);
         var loss = PairLoss(chosen - rejected, batch.Weights);
         var extra = Regularizer(batch, chosen, rejected);
@@ -49,11 +68,16 @@ public abstract class PairwiseObjective : TrainingObjective
     /// <inheritdoc />
     public override ValidationResult Validate()
     {
+        if (Validation is null)
+        {
+            return new ValidationResult(double.NaN, double.NaN);
+        }
+
         double lossSum = 0, weightSum = 0, correct = 0;
-        for (var start = 0; start < _validation.Length; start += 4096)
+        for (var start = 0; start < Validation.Count; start += 8192)
         {
             using var scope = NewDisposeScope();
-            var batch = Data.Gather(_validation.AsSpan(start, Math.Min(4096, _validation.Length - start)));
+            var batch = Validation.Slice(start, Math.Min(8192, Validation.Count - start));
             var (chosen, rejected) = Rewards(batch);
             var margin = chosen - rejected;
             var weight = batch.Weights.sum().item<float>();
@@ -62,7 +86,7 @@ public abstract class PairwiseObjective : TrainingObjective
             correct += margin.gt(0).sum().item<long>();
         }
 
-        return new ValidationResult(lossSum / Math.Max(weightSum, 1e-12), correct / _validation.Length);
+        return new ValidationResult(lossSum / Math.Max(weightSum, 1e-12), correct / Validation.Count);
     }
 
     /// <summary>The rewards of the chosen and rejected responses of a batch, each [B].</summary>

@@ -11,6 +11,8 @@ namespace Pluralistic.Torch;
 public sealed class TrainingSession : IDisposable
 {
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+    private PairTensors? _train;
+    private PairTensors? _validation;
 
     private TrainingSession(PreferenceDataset data, RewardTrainerOptions options)
     {
@@ -21,7 +23,10 @@ public sealed class TrainingSession : IDisposable
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
         (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, options.Seed);
-        Tensors = new PairTensors(data, Device);
+
+        // Training rows in a seeded random order, so consecutive runs of rows are random batches.
+        ShuffledTrainRecords = TrainRecords.ToArray();
+        new Random(options.Seed).Shuffle(ShuffledTrainRecords);
         DataInfo = new TrainingDataInfo(data.ComputeFingerprint(), data.Count, data.Users.Count, data.SourcePath is null ? null : Path.GetFileName(data.SourcePath));
     }
 
@@ -40,8 +45,14 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Records held out for validation (per user).</summary>
     public int[] ValidationRecords { get; }
 
-    /// <summary>The data on the device.</summary>
-    public PairTensors Tensors { get; }
+    /// <summary>The training records in a seeded random order (the row order of <see cref="Train"/>).</summary>
+    public int[] ShuffledTrainRecords { get; }
+
+    /// <summary>The training rows on the device, in <see cref="ShuffledTrainRecords"/> order (created on first use).</summary>
+    public PairTensors Train => _train ??= new PairTensors(Data, ShuffledTrainRecords, Device);
+
+    /// <summary>The validation rows on the device (created on first use), or <see langword="null"/> without validation.</summary>
+    public PairTensors? Validation => ValidationRecords.Length == 0 ? null : _validation ??= new PairTensors(Data, ValidationRecords, Device);
 
     /// <summary>Describes the training data for the manifest.</summary>
     public TrainingDataInfo DataInfo { get; }
@@ -96,5 +107,9 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Tensors.Dispose();
+    public void Dispose()
+    {
+        _train?.Dispose();
+        _validation?.Dispose();
+    }
 }

@@ -8,19 +8,31 @@ namespace Pluralistic.Tests.Torch;
 public class BatchingTests
 {
     [Fact]
-    public void Mini_batches_cover_every_record_once_per_epoch_in_a_seeded_order()
+    public void Mini_batches_cover_every_row_once_per_epoch_in_a_seeded_order()
     {
-        var records = Enumerable.Range(100, 37).ToArray();
-        var batches = new MiniBatches(records, 8);
+        var rows = Enumerable.Range(0, 37).ToArray();
+        var batches = new MiniBatches(37, 8);
         batches.Shuffle(new Random(1));
         var first = batches.All().SelectMany(b => b).ToArray();
         Assert.Equal(5, batches.BatchesPerEpoch);
-        Assert.Equal(records, first.Order());
-        Assert.NotEqual(records, first);
+        Assert.Equal(rows, first.Order());
+        Assert.NotEqual(rows, first);
 
-        var again = new MiniBatches(records, 8);
+        var again = new MiniBatches(37, 8);
         again.Shuffle(new Random(1));
         Assert.Equal(first, again.All().SelectMany(b => b));
+    }
+
+    [Fact]
+    public void Without_reshuffling_batches_are_consecutive_runs_in_a_shuffled_order()
+    {
+        var batches = new MiniBatches(37, 8, reshuffleEveryEpoch: false);
+        batches.Shuffle(new Random(2));
+        var ranges = Enumerable.Range(0, batches.BatchesPerEpoch).Select(batches.Range).ToList();
+        Assert.Equal([0, 8, 16, 24, 32], ranges.Select(r => r.Start).Order());
+        Assert.NotEqual([0, 8, 16, 24, 32], ranges.Select(r => r.Start));
+        Assert.Equal(37, ranges.Sum(r => r.Length));
+        Assert.Equal(Enumerable.Range(0, 37), ranges.SelectMany(r => Enumerable.Range(r.Start, r.Length)).Order());
     }
 
     [Fact]
