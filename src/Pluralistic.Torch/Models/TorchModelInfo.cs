@@ -27,7 +27,7 @@ public sealed record TorchModelInfo
     public string? Description { get; init; }
 
     /// <summary>The most recent pairs retained per user.</summary>
-    public int EvidenceCapacity { get; init; } = 100;
+    public int EvidenceCapacity { get; init; } = 20;
 
     /// <summary>The training seed.</summary>
     public int Seed { get; init; }

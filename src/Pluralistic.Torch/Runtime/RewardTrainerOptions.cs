@@ -54,9 +54,10 @@ public abstract record RewardTrainerOptions
 
     /// <summary>
     /// The most recent labelled pairs kept per user in the store, so a user's state can be refined when new pairs
-    /// arrive. Default 100.
+    /// arrive (0 keeps none: a refinement then learns from the new pairs alone). Each pair costs
+    /// (2 x response + prompt dimension + 1) floats per user, so large embeddings want a small value. Default 20.
     /// </summary>
-    public int EvidenceCapacity { get; init; } = 100;
+    public int EvidenceCapacity { get; init; } = 20;
 
     /// <summary>Checks the shared options, naming the first bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
