@@ -129,6 +129,11 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         var batch = states.ToList();
         foreach (var state in batch)
         {
+            if (state is null)
+            {
+                throw new ArgumentException("The batch contains a null state.", nameof(states));
+            }
+
             ValidateState(state, nameof(states));
         }
 
