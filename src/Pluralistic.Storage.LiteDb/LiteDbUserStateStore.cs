@@ -36,7 +36,10 @@ public sealed class LiteDbUserStateStore : IUserStateStore
     private int _disposed;
 
     /// <summary>Opens (and, when writable and new, creates) a store.</summary>
-    /// <param name="path">The database file, or <c>:memory:</c> for a private database in memory.</param>
+    /// <param name="path">
+    /// The database file, or <c>:memory:</c> for a database in memory that only this instance sees and that is gone
+    /// when it is disposed.
+    /// </param>
     /// <param name="options">How to open it; defaults when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">The path is empty, the collection name invalid, or a memory store read-only.</exception>
     /// <exception cref="UserStateStoreException">
@@ -347,7 +350,7 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         {
             return _shared.Use(action);
         }
-        catch (Exception e) when (e is not UserStateStoreException && !StoreFile.IsFatal(e))
+        catch (Exception e) when (e is not UserStateStoreException and not ObjectDisposedException && !StoreFile.IsFatal(e))
         {
             throw new UserStateStoreException($"The user state store '{Path}' could not {operation} (the file may be corrupt): {e.Message}", e);
         }

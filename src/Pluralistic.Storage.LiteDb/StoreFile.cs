@@ -58,7 +58,14 @@ internal static class StoreFile
 
         if (writable)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserStateStoreException($"The directory of the user state store '{fullPath}' cannot be created: {e.Message}", e);
+            }
         }
 
         var lockFile = AcquireLock(fullPath, writable);
@@ -111,6 +118,10 @@ internal static class StoreFile
                 $"The user state store '{fullPath}' is in use by {holder} (its lock file '{lockPath}' is held); " +
                 "close that process or use another file.",
                 e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserStateStoreException($"The lock file '{lockPath}' of the user state store cannot be opened: {e.Message}", e);
         }
     }
 

@@ -303,6 +303,48 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_only_open_joins_a_writable_one_in_the_same_process_and_still_refuses_writes()
+    {
+        var path = NewPath();
+        using var writer = new LiteDbUserStateStore(path);
+        await writer.UpsertAsync(State("a"));
+
+        using (var reader = new LiteDbUserStateStore(path, ReadOnly))
+        {
+            Assert.True(reader.IsReadOnly);
+            Assert.False(writer.IsReadOnly);
+            Assert.NotNull(await reader.GetAsync(new UserId("a")));
+            await Assert.ThrowsAsync<UserStateStoreException>(async () => await reader.UpsertAsync(State("b")));
+            await writer.UpsertAsync(State("c"));
+            Assert.Equal(2, await reader.CountAsync());
+        }
+
+        await writer.UpsertAsync(State("d"));
+        Assert.Equal(3, await writer.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_failed_upgrade_keeps_the_read_only_stores_working_and_their_shared_lock()
+    {
+        var path = await CreateStoreFileAsync(NewPath());
+        using var reader = new LiteDbUserStateStore(path, ReadOnly);
+        var otherReader = StoreFiles.HoldLockInAnotherProcess(path + ".lock", shared: true);
+        try
+        {
+            var error = Assert.Throws<UserStateStoreException>(() => new LiteDbUserStateStore(path));
+            Assert.Contains("in use by another process", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            StoreFiles.Stop(otherReader);
+        }
+
+        Assert.Equal(39, await reader.CountAsync());
+        Assert.Equal(1, StoreFiles.TryLockFromAnotherProcess(path + ".lock", shared: false));
+        Assert.Equal(0, StoreFiles.TryLockFromAnotherProcess(path + ".lock", shared: true));
+    }
+
+    [Fact]
     public async Task Stores_with_different_collection_names_share_a_file_and_keep_apart()
     {
         var path = NewPath();
@@ -389,6 +431,8 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
             Assert.Equal(1, db.GetCollection("pluralistic_meta").FindById("format")["version"].AsInt32);
             using var reader = new LiteDbUserStateStore(path, ReadOnly);
             Assert.Equal(path == fresh ? 0 : 1, await reader.CountAsync());
+            Assert.Equal(path == fresh ? 0 : 1, (await ListAsync(reader)).Count);
+            Assert.Equal(path != fresh, await reader.GetAsync(new UserId("first")) is not null);
         }
     }
 

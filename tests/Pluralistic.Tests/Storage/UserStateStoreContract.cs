@@ -134,6 +134,17 @@ public abstract class UserStateStoreContract : IDisposable
     }
 
     [Fact]
+    public async Task The_longest_user_id_round_trips()
+    {
+        var store = NewStore();
+        var id = new string('\u20AC', UserId.MaxLength); // three bytes each in UTF-8
+        await store.UpsertAsync(State(id));
+
+        AssertSameState(State(id), await store.GetAsync(new UserId(id)));
+        Assert.Equal(id, Assert.Single(await ListAllAsync(store)).User.Value);
+    }
+
+    [Fact]
     public async Task User_ids_that_differ_only_in_case_are_different_users()
     {
         var store = NewStore();
@@ -259,6 +270,22 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Null(await store.UpdateAsync(new UserId("ghost"), current => seen = current));
         Assert.Null(seen);
         Assert.Equal(0, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task Update_whose_function_throws_writes_nothing_and_lets_the_error_through()
+    {
+        var store = NewStore();
+        await store.UpsertAsync(State("frank", 1));
+
+        await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            await store.UpdateAsync(new UserId("frank"), _ => throw new InvalidDataException("the model failed")));
+        await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            await store.UpdateAsync(new UserId("grace"), _ => throw new InvalidDataException("the model failed")));
+
+        Assert.Equal(1f, (await store.GetAsync(new UserId("frank")))!.Vector.Span[0]);
+        Assert.Null(await store.GetAsync(new UserId("grace")));
+        Assert.Equal(1, await store.CountAsync());
     }
 
     [Fact]
