@@ -23,6 +23,10 @@ namespace Pluralistic.Storage.LiteDb;
 /// <see cref="UserStateStoreException"/> and left unchanged. Deleted users are zeroed by LiteDB and, with
 /// <see cref="LiteDbUserStateStoreOptions.ScrubOnDelete"/>, checkpointed out of the log at once.
 /// </para>
+/// <para>
+/// A write is committed (visible to every reader) when its call returns; LiteDB 5 then appends it to its log file on
+/// a background thread, so a process killed at that instant can lose its last writes, never half a transaction.
+/// </para>
 /// </remarks>
 public sealed class LiteDbUserStateStore : IUserStateStore
 {
