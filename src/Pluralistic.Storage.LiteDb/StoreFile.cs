@@ -78,9 +78,18 @@ internal static class StoreFile
         catch (Exception e) when (e is not UserStateStoreException && !IsFatal(e))
         {
             lockFile?.Dispose();
-            throw e is UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException
-                ? new UserStateStoreException($"The user state store '{fullPath}' cannot be opened: {e.Message}", e)
-                : Corrupt(fullPath, e.Message, e);
+            throw e switch
+            {
+                UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException =>
+                    new UserStateStoreException($"The user state store '{fullPath}' cannot be opened: {e.Message}", e),
+
+                // Pluralistic stores are created with ordinal collation; LiteDB refuses to open a file made with another
+                // one, which means some other application wrote it.
+                LiteException when e.Message.Contains("collation", StringComparison.OrdinalIgnoreCase) =>
+                    new UserStateStoreException(
+                        $"'{fullPath}' is not a Pluralistic user state store (foreign file): it is a LiteDB database with another collation ({e.Message})", e),
+                _ => Corrupt(fullPath, e.Message, e),
+            };
         }
         catch
         {
