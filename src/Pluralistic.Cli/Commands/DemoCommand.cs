@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Pluralistic.Cli.Output;
-using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Models;
@@ -24,7 +23,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => new DirectoryInfo("pluralistic-demo"),
         };
         var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
-        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", SyntheticPopulation.PresetNames)})." };
+        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
@@ -39,16 +38,16 @@ internal static class DemoCommand
             var directory = parse.GetValue(output)!.FullName;
             var options = new ExperimentOptions
             {
-                Presets = Split(parse.GetValue(presets)) ?? SyntheticPopulation.PresetNames,
+                Presets = Split(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
                 Models = Split(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
                 OutputDirectory = directory,
             };
-            foreach (var preset in options.Presets.Where(p => !SyntheticPopulation.PresetNames.Contains(p)))
+            foreach (var preset in options.Presets.Where(p => !PreparedPopulation.Presets.Contains(p)))
             {
-                throw new ArgumentException($"unknown preset '{preset}'; available: {string.Join(", ", SyntheticPopulation.PresetNames)}");
+                throw new ArgumentException($"unknown preset '{preset}'; available: {string.Join(", ", PreparedPopulation.Presets)}");
             }
 
             _ = options.Models.Select(RewardModelKinds.Get).ToList();

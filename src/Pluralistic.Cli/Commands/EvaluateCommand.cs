@@ -33,7 +33,7 @@ internal static class EvaluateCommand
         {
             var quiet = parse.GetValue(json);
             var file = parse.GetValue(data)!;
-            var dataset = await CliData.LoadAsync(file, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var dataset = await CliData.LoadForRunAsync(file, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             var options = new EvaluationOptions
             {
                 ContextPairs = parse.GetValue(contextPairs),

@@ -55,9 +55,9 @@ internal static class TrainCommand
             };
             options.Validate();
 
-            var dataset = await CliData.LoadAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var (dataset, embedder) = await CliData.LoadForTrainingAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), embedder, cancellationToken).ConfigureAwait(false);
 
             var result = new TrainResult(
                 kind.Name,
