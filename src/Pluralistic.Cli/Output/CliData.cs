@@ -67,6 +67,19 @@ internal static class CliData
         return (await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, embedder).ConfigureAwait(false), embedder);
     }
 
+    /// <summary>Splits a comma-separated option value; <see langword="null"/> when empty.</summary>
+    public static string[]? SplitList(string? list) =>
+        string.IsNullOrWhiteSpace(list) ? null : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Fails clearly on an unknown preset name.</summary>
+    public static void CheckPresets(IEnumerable<string> presets)
+    {
+        foreach (var preset in presets.Where(p => !Experiments.PreparedPopulation.Presets.Contains(p)))
+        {
+            throw new ArgumentException($"unknown preset '{preset}'; available: {string.Join(", ", Experiments.PreparedPopulation.Presets)}");
+        }
+    }
+
     /// <summary>Parses <c>name=weight,name=weight</c> into a direction.</summary>
     public static IReadOnlyDictionary<string, double>? ParseDirection(string? text)
     {

@@ -28,6 +28,12 @@ public sealed record ExperimentOptions
     /// <summary>Sizes of the populations (the preset and seed are set per run). Default: the generator's defaults.</summary>
     public SyntheticPopulationOptions Population { get; init; } = new();
 
+    /// <summary>
+    /// When set, each model's few-shot curve on the unseen users (accuracy after k context pairs, same queries for
+    /// every k) is measured too. Default: not measured.
+    /// </summary>
+    public IReadOnlyList<int>? FewShotContextSizes { get; init; }
+
     /// <summary>Adjusts a kind's default options before training (for example fewer epochs); identity by default.</summary>
     public Func<RewardTrainerOptions, RewardTrainerOptions>? ConfigureTrainer { get; init; }
 
@@ -70,6 +76,9 @@ public sealed record ExperimentRow
 
     /// <summary>Unseen users' accuracy on the contested pairs only (text preset).</summary>
     public PreferenceMetrics? UnseenContested { get; init; }
+
+    /// <summary>The few-shot curve on unseen users, when measured.</summary>
+    public FewShotCurve? FewShot { get; init; }
 
     /// <summary>User states in the saved run's store (when runs were written).</summary>
     public int? StoredUserStates { get; init; }
@@ -169,6 +178,13 @@ public static class PopulationExperiment
                 new EvaluationOptions { ContextPairs = options.ContextPairs, MeasureContextSensitivity = options.ContextPairs > 0 },
                 cancellationToken).ConfigureAwait(false);
 
+            FewShotCurve? fewShot = null;
+            if (options.FewShotContextSizes is { } sizes)
+            {
+                progress?.Report(new ExperimentProgress(preset, kind.Name, "few-shot curve"));
+                fewShot = await RewardModelEvaluator.FewShotCurveAsync(model, population.TestUnseen, new FewShotOptions { ContextSizes = sizes }, cancellationToken).ConfigureAwait(false);
+            }
+
             var seenOracle = population.Oracle.Splits["test_seen"].AccuracyOn(seenResult.Lines);
             var unseenOracle = population.Oracle.Splits["test_unseen"].AccuracyOn(unseenResult.Lines);
             return new ExperimentRow
@@ -185,6 +201,7 @@ public static class PopulationExperiment
                     ? null
                     : PreferenceMetrics.Compute(unseenResult.ScoredData, unseenResult.Predictions, unseenResult.Records.Select((r, i) => (r, i)).Where(x => population.ContestedUnseenRecords.Contains(x.r)).Select(x => x.i).ToList()),
                 ContextSensitivity = unseenResult.ContextSensitivity,
+                FewShot = fewShot,
                 StoredUserStates = storedStates,
             };
         }
