@@ -30,4 +30,10 @@ public sealed class RunModelOptions
 
     /// <summary>Device; <see langword="null"/> uses <see cref="PluralisticOptions.Device"/>.</summary>
     public string? Device { get; set; }
+
+    /// <summary>
+    /// For runs with a saved text embedder: the most texts whose embeddings are kept in memory, so each distinct text
+    /// is embedded once (0 turns the cache off). Default 100,000.
+    /// </summary>
+    public int EmbeddingCacheCapacity { get; set; } = 100_000;
 }

@@ -98,6 +98,7 @@ public static class PluralisticServiceCollectionExtensions
                 configure?.Invoke(o);
             })
             .Validate(o => File.Exists(Path.Combine(o.RunDirectory, Checkpoint.ManifestFile)), $"Pluralistic: '{runDirectory}' is not a run directory (no {Checkpoint.ManifestFile})")
+            .Validate(o => o.EmbeddingCacheCapacity >= 0, "Pluralistic: EmbeddingCacheCapacity must be 0 (off) or more")
             .ValidateOnStart();
         return sp =>
         {
@@ -105,7 +106,15 @@ public static class PluralisticServiceCollectionExtensions
             var device = run.Device ?? sp.GetService<IOptions<PluralisticOptions>>()?.Value.Device ?? "auto";
             var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device });
             var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
-            return embedder is null ? model : new EmbeddingGeneratorRewardModel(model, embedder, ownsGenerator: true);
+            if (embedder is null)
+            {
+                return model;
+            }
+
+            var generator = run.EmbeddingCacheCapacity > 0
+                ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity)
+                : (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>)embedder;
+            return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
         };
     }
 
