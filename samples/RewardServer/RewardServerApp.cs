@@ -1,3 +1,4 @@
+using Pluralistic.Experiments;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,7 +36,8 @@ public static class RewardServerApp
         var run = options.RunDirectory;
         if (string.IsNullOrWhiteSpace(run))
         {
-            run = await DemoRun.TrainAsync(Path.Combine(Path.GetTempPath(), "pluralistic-reward-server-demo"), cancellationToken: cancellationToken).ConfigureAwait(false);
+            run = Path.Combine(Path.GetTempPath(), "pluralistic-reward-server-demo");
+            await TextDemoRun.TrainAsync(run, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);

@@ -19,6 +19,8 @@ public sealed class SyntheticTextPopulation
     /// <summary>The contested topic.</summary>
     public const string ContestedTopic = "pets";
 
+    private const double Sharpness = 2.0;
+
     private static readonly string[] Groups = ["cats", "dogs"];
 
     private static readonly Dictionary<string, (string[] Prompts, string[] Good, string[] Bad)> Topics = new(StringComparer.Ordinal)
@@ -44,6 +46,8 @@ public sealed class SyntheticTextPopulation
             ["a cat is the best choice: calm, independent, happy indoors and easy to care for", "adopt a cat; cats are quiet, clean and fine on their own during the day", "get a dog: loyal, playful and a great reason for daily walks outside", "adopt a dog; dogs are friendly, sociable and love going on adventures with you"],
             []),
     };
+
+    private static readonly string[] RudeAnswers = ["no idea, ask someone else", "pets are a waste of money", "why would you want a pet"];
 
     private static readonly string[] GoodOpeners = ["Sure!", "Great question.", "Happy to help.", "Good idea to ask."];
     private static readonly string[] GoodClosers = ["Hope this helps!", "Let me know if you want more detail.", "Enjoy!", "Good luck!"];
@@ -196,56 +200,89 @@ public sealed class SyntheticTextPopulation
 
     private List<Sample> Draw(IReadOnlyList<UserId> users, int perUser, Random random, (double Quality, double Stance) mean)
     {
-        const double Sharpness = 2.0;
         var samples = new List<Sample>(users.Count * perUser);
-        var topics = Topics.Keys.ToArray();
         foreach (var user in users)
         {
             var (group, quality, stance) = _users[user];
             for (var k = 0; k < perUser; k++)
             {
-                // About a third of the pairs are on the contested topic.
-                var topic = random.NextDouble() < 0.3 ? ContestedTopic : topics[random.Next(topics.Length - 1)];
-                var (prompts, good, bad) = Topics[topic];
-                var prompt = prompts[random.Next(prompts.Length)];
-                (string Text, double Quality, double Stance) a, b;
-                if (topic == ContestedTopic)
-                {
-                    var half = good.Length / 2;
-                    a = (Polite(good[random.Next(half)], random), 1, 1);
-                    b = (Polite(good[half + random.Next(good.Length - half)], random), 1, -1);
-                }
-                else
-                {
-                    a = (Polite(good[random.Next(good.Length)], random), 1, 0);
-                    b = (Rude(bad[random.Next(bad.Length)], random), -1, 0);
-                }
-
-                if (random.Next(2) == 1)
-                {
-                    (a, b) = (b, a);
-                }
-
-                double Reward((double Quality, double Stance) w, (string, double Quality, double Stance) item) => Sharpness * ((w.Quality * item.Quality) + (w.Stance * item.Stance));
-                var margin = Reward((quality, stance), a) - Reward((quality, stance), b);
+                // A pair: on the contested topic a cat answer and a dog answer, both polite; elsewhere a polite and a rude one.
+                var round = DrawRound(random, 2, contestedShare: 0.3, mixQuality: false);
+                var (a, b) = (round.Candidates[0], round.Candidates[1]);
+                var margin = Reward(quality, stance, a) - Reward(quality, stance, b);
                 var aWins = random.NextDouble() < PairPredictions.Sigmoid(margin);
                 var (chosen, rejected) = aWins ? (a, b) : (b, a);
                 var record = new PreferenceRecord
                 {
                     UserId = user.Value,
-                    Prompt = prompt,
+                    Prompt = round.Prompt,
                     Chosen = chosen.Text,
                     Rejected = rejected.Text,
                     Group = Groups[group],
-                    ExtensionData = new Dictionary<string, JsonElement> { ["topic"] = JsonSerializer.SerializeToElement(topic, PreferenceJsonContext.Default.String) },
+                    ExtensionData = new Dictionary<string, JsonElement> { ["topic"] = JsonSerializer.SerializeToElement(round.Topic, PreferenceJsonContext.Default.String) },
                 };
-                var populationMargin = Reward(mean, chosen) - Reward(mean, rejected);
+                var populationMargin = Reward(mean.Quality, mean.Stance, chosen) - Reward(mean.Quality, mean.Stance, rejected);
                 samples.Add(new Sample(record, group, (aWins ? margin : -margin) > 0, populationMargin > 0));
             }
         }
 
         return samples;
     }
+
+    /// <summary>A user's hidden reward of a candidate reply.</summary>
+    /// <param name="user">A seen or unseen user.</param>
+    /// <param name="candidate">A candidate from <see cref="SampleRound"/>.</param>
+    /// <returns>The reward (its differences are Bradley-Terry log-odds).</returns>
+    public double TrueReward(UserId user, TextCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var (_, quality, stance) = _users.TryGetValue(user, out var u) ? u : throw new UnknownUserException(user);
+        return Reward(quality, stance, candidate);
+    }
+
+    /// <summary>
+    /// Draws a prompt and candidate replies, as a chat product would show them: on the contested topic (about 30% of
+    /// rounds) cat and dog answers, elsewhere helpful and rude ones.
+    /// </summary>
+    /// <param name="random">The random source.</param>
+    /// <param name="candidates">How many candidates (at least 2).</param>
+    /// <returns>The round.</returns>
+    public static TextRound SampleRound(Random random, int candidates) => DrawRound(random, candidates, contestedShare: 0.3, mixQuality: true);
+
+    private static TextRound DrawRound(Random random, int count, double contestedShare, bool mixQuality)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 2);
+        var topics = Topics.Keys.Where(t => t != ContestedTopic).ToArray();
+        var topic = random.NextDouble() < contestedShare ? ContestedTopic : topics[random.Next(topics.Length)];
+        var (prompts, good, bad) = Topics[topic];
+        // Exactly one helpful answer per side: on the contested topic one for cats and one for dogs, elsewhere one;
+        // the other candidates are rude non-answers, so the user's favourite is unique.
+        var candidates = new List<TextCandidate>(count);
+        var half = good.Length / 2;
+        if (topic == ContestedTopic)
+        {
+            candidates.Add(new TextCandidate(Polite(good[random.Next(half)], random), topic, 1, 1));
+            candidates.Add(new TextCandidate(Polite(good[half + random.Next(good.Length - half)], random), topic, 1, -1));
+        }
+        else
+        {
+            candidates.Add(new TextCandidate(Polite(good[random.Next(good.Length)], random), topic, 1, 0));
+        }
+
+        var rude = topic == ContestedTopic ? RudeAnswers : bad;
+        while (candidates.Count < count)
+        {
+            candidates.Add(mixQuality || topic != ContestedTopic
+                ? new TextCandidate(Rude(rude[random.Next(rude.Length)], random), topic, -1, 0)
+                : new TextCandidate(Polite(good[random.Next(good.Length)], random), topic, 1, 0));
+        }
+
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
+        return new TextRound(topic, prompts[random.Next(prompts.Length)], candidates);
+    }
+
+    private static double Reward(double quality, double stance, TextCandidate item) => Sharpness * ((quality * item.Quality) + (stance * item.Stance));
 
     private static string Polite(string core, Random random) =>
         $"{GoodOpeners[random.Next(GoodOpeners.Length)]} {Capitalize(core)}. {GoodClosers[random.Next(GoodClosers.Length)]}";
@@ -260,3 +297,16 @@ public sealed class SyntheticTextPopulation
 
     private sealed record Sample(PreferenceRecord Record, int Group, bool OracleCorrect, bool SingleCorrect);
 }
+
+/// <summary>A candidate reply and its hidden attributes.</summary>
+/// <param name="Text">The reply.</param>
+/// <param name="Topic">Its topic.</param>
+/// <param name="Quality">+1 helpful and polite, -1 vague or rude.</param>
+/// <param name="Stance">On the contested topic, +1 for cats and -1 for dogs; 0 elsewhere.</param>
+public sealed record TextCandidate(string Text, string Topic, double Quality, double Stance);
+
+/// <summary>A prompt and the candidate replies a product would rank.</summary>
+/// <param name="Topic">The topic.</param>
+/// <param name="Prompt">The prompt.</param>
+/// <param name="Candidates">The candidates.</param>
+public sealed record TextRound(string Topic, string Prompt, IReadOnlyList<TextCandidate> Candidates);
