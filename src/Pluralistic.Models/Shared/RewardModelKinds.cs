@@ -1,4 +1,5 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Fspo;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -56,7 +57,13 @@ public static class RewardModelKinds
         new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
         new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
-        new("fspo", "FSPO", "meta-learned few-shot reward read from a user's context pairs"),
+        new(
+            FspoRewardModel.KindName,
+            "FSPO",
+            "meta-learned few-shot reward read from a user's context pairs",
+            FspoRewardModel.Load,
+            () => new FspoOptions(),
+            (options, data, progress, token) => new FspoTrainer(Cast<FspoOptions>(options)).Fit(data, progress, token)),
     ];
 
     /// <summary>The names of the kinds that can be trained now.</summary>

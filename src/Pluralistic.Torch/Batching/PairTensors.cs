@@ -113,6 +113,33 @@ public sealed class PairTensors : IDisposable
             Users.index_select(0, flat));
     }
 
+    /// <summary>
+    /// Gathers padded episodes as sets. The episodes' indices are positions of this instance, so build it over every
+    /// record in record order (<see cref="PairTensors(PreferenceDataset, Device)"/>) to gather by record index.
+    /// Call inside a dispose scope.
+    /// </summary>
+    /// <param name="episodes">The episodes.</param>
+    /// <returns>Context and query sets with their masks.</returns>
+    public EpisodeSets GatherEpisodes(EpisodeBatch episodes)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        var b = episodes.Users;
+        var context = Gather(tensor(episodes.Context, dtype: ScalarType.Int64, device: Device));
+        var queries = Gather(tensor(episodes.Query, dtype: ScalarType.Int64, device: Device));
+        var queryMask = tensor(episodes.QueryMask, [b, episodes.QueryWidth], ScalarType.Float32, Device);
+        Tensor Sets(Tensor rows) => rows.view(b, -1, rows.shape[^1]);
+        return new EpisodeSets(
+            Sets(context.Chosen),
+            Sets(context.Rejected),
+            context.Prompts is null ? null : Sets(context.Prompts),
+            tensor(episodes.ContextMask, [b, episodes.ContextWidth], ScalarType.Float32, Device),
+            Sets(queries.Chosen),
+            Sets(queries.Rejected),
+            queries.Prompts is null ? null : Sets(queries.Prompts),
+            queryMask,
+            queryMask * queries.Weights.view(b, episodes.QueryWidth));
+    }
+
     /// <summary>An int64 index tensor of record indices.</summary>
     /// <param name="records">The indices.</param>
     /// <param name="device">The device.</param>

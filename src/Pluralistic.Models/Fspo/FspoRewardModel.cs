@@ -1,0 +1,84 @@
+using Pluralistic.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.Fspo;
+
+/// <summary>
+/// FSPO (few-shot preference optimisation, Singh et al. 2025) in embedding space: a user's state is the summary a
+/// set encoder reads from the user's labelled pairs (their most recent <see cref="RewardTrainerOptions.EvidenceCapacity"/>),
+/// and the user's reward is <c>r(response, prompt | summary)</c>. Adapting a user is one deterministic encoder pass
+/// (plus <see cref="FspoOptions.TestTimeSteps"/> gradient steps on the summary when set); new pairs re-encode the
+/// retained ones with them. Cold start uses the learned no-context summary.
+/// </summary>
+public sealed class FspoRewardModel : TorchUserRewardModel
+{
+    /// <summary>The model kind.</summary>
+    public const string KindName = "fspo";
+
+    private readonly FspoNetwork _network;
+
+    internal FspoRewardModel(FspoNetwork network, FspoOptions options, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
+        : base(network, info, store, device, ownsStore)
+    {
+        _network = network;
+        Options = options;
+    }
+
+    private FspoRewardModel(FspoRewardModel source, IUserStateStore store)
+        : base(source, store)
+    {
+        _network = source._network;
+        Options = source.Options;
+    }
+
+    /// <summary>The options the model was trained with.</summary>
+    public FspoOptions Options { get; }
+
+    /// <summary>The length of a user's state: the context summary.</summary>
+    public int SummarySize => _network.SummarySize;
+
+    /// <inheritdoc />
+    protected override int StateSize => _network.SummarySize;
+
+    /// <inheritdoc />
+    public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new FspoRewardModel(this, store);
+
+    /// <summary>Loads a model from verified run-directory contents.</summary>
+    /// <param name="manifest">The manifest.</param>
+    /// <param name="weights">The verified weights.</param>
+    /// <param name="store">The user state store (owned by the model).</param>
+    /// <param name="device">The device.</param>
+    /// <returns>The model.</returns>
+    public static FspoRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.FspoOptions);
+        var network = new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        ModelOptionsJson.LoadWeights(network, weights, manifest);
+        network.to(device);
+        return new FspoRewardModel(network, options, FspoTrainer.Describe(manifest, options), store, device, ownsStore: true);
+    }
+
+    /// <inheritdoc />
+    protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) => _network.RewardMatrix(responses, prompts, states);
+
+    /// <inheritdoc />
+    protected override Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor states) => _network.Rewards(responses, prompts, states);
+
+    /// <inheritdoc />
+    protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
+        FspoInference.Summaries(_network, evidence, Options, Device, cancellationToken);
+
+    /// <inheritdoc />
+    protected override float[] ColdStartState()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return _network.EmptySummary.cpu().data<float>().ToArray();
+    }
+
+    /// <summary>The states of users from their pairs (for the trainer's seen users).</summary>
+    internal float[][] Encode(IReadOnlyList<PreferenceDataset> users, CancellationToken cancellationToken) =>
+        FspoInference.Summaries(_network, users, Options, Device, cancellationToken);
+}
