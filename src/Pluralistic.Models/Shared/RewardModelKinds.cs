@@ -1,4 +1,5 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Pal;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -52,7 +53,13 @@ public static class RewardModelKinds
             BradleyTerryRewardModel.Load,
             () => new BradleyTerryOptions(),
             (options, data, progress, token) => new BradleyTerryTrainer(Cast<BradleyTerryOptions>(options)).Fit(data, progress, token)),
-        new("pal", "PAL", "ideal points over K shared prototypes; few-shot new users"),
+        new(
+            PalRewardModel.KindName,
+            "PAL",
+            "ideal points over K shared prototypes; few-shot new users",
+            PalRewardModel.Load,
+            () => new PalOptions(),
+            (options, data, progress, token) => new PalTrainer(Cast<PalOptions>(options)).Fit(data, progress, token)),
         new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
         new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
