@@ -50,7 +50,7 @@ public sealed record PalOptions : RewardTrainerOptions
     public const int DefaultPrototypes = 32;
 
     /// <summary>K when <see cref="Prototypes"/> is 0 and the data has prompts.</summary>
-    public const int DefaultPromptPrototypes = 8;
+    public const int DefaultPromptPrototypes = 4;
 
     /// <summary>
     /// Creates options with PAL's defaults (tuned on the synthetic presets, docs/models/pal.md).
@@ -74,7 +74,7 @@ public sealed record PalOptions : RewardTrainerOptions
 
     /// <summary>
     /// K, the number of shared prototypes (and of mixture weights in every user's state); 0 picks by the data's shape:
-    /// <see cref="DefaultPrototypes"/> (32) without prompts, <see cref="DefaultPromptPrototypes"/> (8) with prompts,
+    /// <see cref="DefaultPrototypes"/> (32) without prompts, <see cref="DefaultPromptPrototypes"/> (4) with prompts,
     /// where every prototype is a whole prompt projector and a large K lets users overfit. Default 0.
     /// </summary>
     public int Prototypes { get; init; }

@@ -58,7 +58,9 @@ public sealed class PalRewardModel : TorchUserRewardModel
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.PalOptions);
-        var network = new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        // Built under the seeding lock: its (overwritten) initialisation must not draw from the process-wide generator
+        // while another model is being built from a seed.
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         ModelOptionsJson.LoadWeights(network, weights, manifest);
         network.to(device);
         return new PalRewardModel(network, PalTrainer.Describe(manifest, options), options, store, device, ownsStore: true);

@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -36,9 +35,8 @@ public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
         TrainingReport report;
         float[][] userLogits;
         PalNetwork network;
-        using (var training = new PalTrainingModule(new PalNetwork(d, dp, options), trainingData.Users.Count))
+        using (var training = session.CreateModule(() => new PalTrainingModule(new PalNetwork(d, dp, options), trainingData.Users.Count)))
         {
-            training.to(session.Device);
             if (options.PrototypeInitialization == PrototypeInitialization.Responses)
             {
                 InitializePrototypes(training.Network, session);
@@ -48,8 +46,7 @@ public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
 
             // The model gets its own copy of the population parameters; the training module (with the seen users'
             // logits, which become states) is disposed here.
-            network = new PalNetwork(d, dp, options);
-            network.to(session.Device);
+            network = session.CreateModule(() => new PalNetwork(d, dp, options));
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             var trained = training.Network.state_dict();

@@ -90,7 +90,7 @@ public sealed class PalVariantAFixture() : PalFixture(
 
 /// <summary>
 /// The prompt-dependent mixture preset (three reward functions whose direction turns with the prompt; users mostly
-/// one of them) at a small size: 100 seen users with 40 pairs, 16-dim responses and prompts. PAL-B (K = 8 with
+/// one of them) at a small size: 100 seen users with 40 pairs, 16-dim responses and prompts. PAL-B (K = 4 with
 /// prompts), with PAL-A and the baseline trained on the same pairs.
 /// </summary>
 public sealed class PalMixtureFixture : PalFixture
