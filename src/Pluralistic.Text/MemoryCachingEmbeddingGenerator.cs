@@ -23,6 +23,32 @@ public sealed class MemoryCachingEmbeddingGenerator : CachingEmbeddingGenerator<
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = capacity });
     }
 
+    /// <summary>Embeds the values, each distinct text once (also within one call), reusing cached embeddings.</summary>
+    /// <param name="values">The texts.</param>
+    /// <param name="options">Generation options.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One embedding per value, in order.</returns>
+    public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+        IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var list = values as IReadOnlyList<string> ?? values.ToList();
+        var distinct = list.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == list.Count)
+        {
+            return await base.GenerateAsync(list, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var embedded = await base.GenerateAsync(distinct, options, cancellationToken).ConfigureAwait(false);
+        var byText = new Dictionary<string, Embedding<float>>(distinct.Count, StringComparer.Ordinal);
+        for (var i = 0; i < distinct.Count; i++)
+        {
+            byText[distinct[i]] = embedded[i];
+        }
+
+        return new GeneratedEmbeddings<Embedding<float>>(list.Select(text => byText[text])) { Usage = embedded.Usage, AdditionalProperties = embedded.AdditionalProperties };
+    }
+
     /// <inheritdoc />
     protected override string GetCacheKey(params ReadOnlySpan<object?> values)
     {
