@@ -22,7 +22,7 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
     public BradleyTerryRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var session = TrainingSession.Start(trainingData, Options);
-        var network = new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options);
+        var network = session.CreateSeeded(() => new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
         network.to(session.Device);
         TrainingReport report;
         if (Options.Head == RewardHead.Linear && Options.RewardCentering == 0)

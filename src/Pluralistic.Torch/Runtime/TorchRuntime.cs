@@ -79,5 +79,34 @@ public static class TorchRuntime
 
     /// <summary>Seeds libtorch's global generator (parameter initialisation, dropout).</summary>
     /// <param name="seed">The seed.</param>
-    public static void Seed(int seed) => torch.random.manual_seed(seed);
+    public static void Seed(int seed)
+    {
+        lock (SeedLock)
+        {
+            torch.random.manual_seed(seed);
+        }
+    }
+
+    /// <summary>
+    /// Seeds libtorch's global generator and runs <paramref name="create"/> (typically a module constructor, whose
+    /// parameter initialisation draws from that generator) while no other caller of <see cref="Seed"/> or
+    /// <see cref="CreateSeeded"/> can reseed or draw in between. The global generator is process-wide, so two
+    /// trainings started at once (parallel tests, a server training several models) would otherwise initialise
+    /// from each other's draws and lose reproducibility.
+    /// </summary>
+    /// <typeparam name="T">What is created.</typeparam>
+    /// <param name="seed">The seed.</param>
+    /// <param name="create">Creates the object.</param>
+    /// <returns>The object.</returns>
+    public static T CreateSeeded<T>(int seed, Func<T> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        lock (SeedLock)
+        {
+            torch.random.manual_seed(seed);
+            return create();
+        }
+    }
+
+    private static readonly Lock SeedLock = new();
 }

@@ -71,6 +71,15 @@ public sealed class TrainingSession : IDisposable
         return new TrainingSession(data, options);
     }
 
+    /// <summary>
+    /// Creates the trainer's modules from the session's seed, reproducibly even when other trainings run at the same
+    /// time (see <see cref="TorchRuntime.CreateSeeded"/>).
+    /// </summary>
+    /// <typeparam name="T">What is created.</typeparam>
+    /// <param name="create">Creates the modules (parameter initialisation draws from libtorch's global generator).</param>
+    /// <returns>The modules.</returns>
+    public T CreateSeeded<T>(Func<T> create) => TorchRuntime.CreateSeeded(Options.Seed, create);
+
     /// <summary>The standard metrics of a training run, for the manifest.</summary>
     /// <param name="report">The training loop's report.</param>
     /// <returns>Named metrics.</returns>
