@@ -21,12 +21,17 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
     private readonly PairTensors _records;
     private readonly UserEpisodeSampler _sampler;
     private readonly List<ValidationBatch> _validation = [];
+    private readonly Generator _noise;
     private int _epoch;
 
     public VplObjective(VplNetwork network, TrainingSession session, VplOptions options)
     {
         _network = network;
         _options = options;
+
+        // Posterior samples come from the objective's own generator: libtorch's global one is shared by every
+        // training in the process, so concurrent trainings would otherwise draw each other's noise.
+        _noise = new Generator((ulong)options.Seed, session.Device);
 
         // Every record in record order, so episodes gather by record index.
         _records = new PairTensors(session.Data, session.Device);
@@ -72,7 +77,8 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         var (mean, logVariance) = _network.Posterior(
             where(flipped, contextRejected, contextChosen), where(flipped, contextChosen, contextRejected),
             context.Prompts is null ? null : Sets(context.Prompts, b), contextMask);
-        var latent = _network.Latent(mean, logVariance, randn_like(mean)) * tensor(keep, [b, 1], ScalarType.Float32, device);
+        var noise = randn(mean.shape, ScalarType.Float32, device, generator: _noise);
+        var latent = _network.Latent(mean, logVariance, noise) * tensor(keep, [b, 1], ScalarType.Float32, device);
 
         var queries = _records.Gather(tensor(episodes.Query, dtype: ScalarType.Int64, device: device));
         var queryWeights = tensor(episodes.QueryMask, [b, episodes.QueryWidth], ScalarType.Float32, device) * queries.Weights.view(b, -1);
@@ -124,7 +130,11 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         return _options.Beta * Math.Min(1, position / _options.KlAnnealingRampFraction);
     }
 
-    public void Dispose() => _records.Dispose();
+    public void Dispose()
+    {
+        _records.Dispose();
+        _noise.Dispose();
+    }
 
     /// <summary>r(chosen | z) - r(rejected | z) for [B, Q] queries, z per episode [B, latent].</summary>
     private Tensor Margins(PairBatch queries, Tensor latent, int b)

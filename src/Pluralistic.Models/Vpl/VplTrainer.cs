@@ -27,7 +27,7 @@ public sealed class VplTrainer(VplOptions? options = null) : IUserRewardTrainer
     {
         ArgumentNullException.ThrowIfNull(trainingData);
         using var session = TrainingSession.Start(trainingData, Options);
-        var network = new VplNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options);
+        var network = session.CreateSeeded(() => new VplNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
         network.to(session.Device);
         if (network.ScalesRewards)
         {
