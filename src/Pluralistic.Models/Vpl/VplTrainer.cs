@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Vpl;
@@ -27,8 +26,7 @@ public sealed class VplTrainer(VplOptions? options = null) : IUserRewardTrainer
     {
         ArgumentNullException.ThrowIfNull(trainingData);
         using var session = TrainingSession.Start(trainingData, Options);
-        var network = session.CreateSeeded(() => new VplNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
-        network.to(session.Device);
+        var network = session.CreateModule(() => new VplNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
         if (network.ScalesRewards)
         {
             SetReferenceSet(network, session);

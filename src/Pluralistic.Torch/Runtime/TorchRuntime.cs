@@ -77,36 +77,24 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Seeds libtorch's global generator (parameter initialisation, dropout).</summary>
-    /// <param name="seed">The seed.</param>
-    public static void Seed(int seed)
-    {
-        lock (SeedLock)
-        {
-            torch.random.manual_seed(seed);
-        }
-    }
+    private static readonly Lock SeedLock = new();
 
     /// <summary>
-    /// Seeds libtorch's global generator and runs <paramref name="create"/> (typically a module constructor, whose
-    /// parameter initialisation draws from that generator) while no other caller of <see cref="Seed"/> or
-    /// <see cref="CreateSeeded"/> can reseed or draw in between. The global generator is process-wide, so two
-    /// trainings started at once (parallel tests, a server training several models) would otherwise initialise
-    /// from each other's draws and lose reproducibility.
+    /// Runs <paramref name="factory"/> (typically a module constructor, whose parameter initialisation draws from
+    /// libtorch's process-wide generator) right after seeding that generator, under a lock — so a model built with a
+    /// seed is bit-identical even while other models are being built or trained on other threads.
     /// </summary>
-    /// <typeparam name="T">What is created.</typeparam>
+    /// <typeparam name="T">What the factory builds.</typeparam>
     /// <param name="seed">The seed.</param>
-    /// <param name="create">Creates the object.</param>
-    /// <returns>The object.</returns>
-    public static T CreateSeeded<T>(int seed, Func<T> create)
+    /// <param name="factory">Builds the module.</param>
+    /// <returns>The module.</returns>
+    public static T Seeded<T>(int seed, Func<T> factory)
     {
-        ArgumentNullException.ThrowIfNull(create);
+        ArgumentNullException.ThrowIfNull(factory);
         lock (SeedLock)
         {
             torch.random.manual_seed(seed);
-            return create();
+            return factory();
         }
     }
-
-    private static readonly Lock SeedLock = new();
 }

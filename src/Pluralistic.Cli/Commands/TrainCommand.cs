@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using Pluralistic.Cli.Output;
+using Pluralistic.Models;
+using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Runs;
+using Pluralistic.Torch;
+using Spectre.Console;
+
+namespace Pluralistic.Cli.Commands;
+
+/// <summary><c>pluralistic train</c>: trains a population model and the seen users' states into a run directory.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var model = new Option<string>("--model")
+        {
+            Description = $"The method: {string.Join(", ", RewardModelKinds.All.Select(k => k.Name))} (available now: {string.Join(", ", RewardModelKinds.AvailableNames)}).",
+            Required = true,
+        };
+        var data = CommonOptions.Data("Training pairs (JSONL).");
+        var output = new Option<DirectoryInfo>("--out") { Description = "The run directory to write.", Required = true };
+        var seed = CommonOptions.Seed();
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the data (default: the method's)." };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
+        var skipInvalid = CommonOptions.SkipInvalid();
+        var head = new Option<string?>("--head") { Description = "bt: the reward head, linear or mlp (default mlp)." };
+        head.AcceptOnlyFromAmong("linear", "mlp");
+        var json = CommonOptions.Json();
+
+        var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
+        {
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, head, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var quiet = parse.GetValue(json);
+            var kind = RewardModelKinds.Get(parse.GetValue(model)!);
+            var directory = parse.GetValue(output)!.FullName;
+            if (File.Exists(Path.Combine(directory, Checkpoint.ManifestFile)) && !parse.GetValue(force))
+            {
+                throw new RunDirectoryException(directory, $"'{directory}' already holds a run; pass --force to overwrite it");
+            }
+
+            var options = ApplyKindOptions(kind, kind.DefaultOptions!(), parse.GetValue(head));
+            options = options with
+            {
+                Seed = parse.GetValue(seed),
+                Epochs = parse.GetValue(epochs) ?? options.Epochs,
+                Device = parse.GetValue(device)!,
+                Threads = parse.GetValue(threads),
+            };
+            options.Validate();
+
+            var (dataset, embedder) = await CliData.LoadForTrainingAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
+            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), embedder, cancellationToken).ConfigureAwait(false);
+
+            var result = new TrainResult(
+                kind.Name,
+                directory,
+                dataset.Count,
+                dataset.Users.Count,
+                manifest.Weights.Sha256,
+                manifest.Metrics);
+            if (quiet)
+            {
+                await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.TrainResult).ConfigureAwait(false);
+                return 0;
+            }
+
+            environment.Console.MarkupLine(
+                $"Trained [bold]{Markup.Escape(kind.DisplayName)}[/] on {dataset.Count} pairs of {dataset.Users.Count} users; run written to {Markup.Escape(directory)}");
+            var table = new Table().AddColumns("metric", "value");
+            foreach (var (name, value) in manifest.Metrics)
+            {
+                table.AddRow(name, value.ToString("G4", CultureInfo.InvariantCulture));
+            }
+
+            environment.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Applies the method-specific flags, refusing flags that do not belong to the chosen method.</summary>
+    private static RewardTrainerOptions ApplyKindOptions(RewardModelKind kind, RewardTrainerOptions options, string? head)
+    {
+        if (head is not null)
+        {
+            if (options is not BradleyTerryOptions bt)
+            {
+                throw new ArgumentException($"--head applies to --model bt, not {kind.Name}");
+            }
+
+            options = bt with { Head = head == "linear" ? RewardHead.Linear : RewardHead.Mlp };
+        }
+
+        return options;
+    }
+}
+
+/// <summary>The result of <c>train</c>.</summary>
+internal sealed record TrainResult(string Model, string Run, int Records, int Users, string Fingerprint, IReadOnlyDictionary<string, double> Metrics);
