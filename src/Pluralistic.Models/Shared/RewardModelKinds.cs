@@ -1,4 +1,5 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -53,7 +54,13 @@ public static class RewardModelKinds
             () => new BradleyTerryOptions(),
             (options, data, progress, token) => new BradleyTerryTrainer(Cast<BradleyTerryOptions>(options)).Fit(data, progress, token)),
         new("pal", "PAL", "ideal points over K shared prototypes; few-shot new users"),
-        new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
+        new(
+            VplRewardModel.KindName,
+            "VPL",
+            "variational user latent inferred from a few labelled pairs",
+            VplRewardModel.Load,
+            () => new VplOptions(),
+            (options, data, progress, token) => new VplTrainer(Cast<VplOptions>(options)).Fit(data, progress, token)),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
         new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
         new("fspo", "FSPO", "meta-learned few-shot reward read from a user's context pairs"),
