@@ -1,5 +1,6 @@
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Pal;
+using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -60,7 +61,13 @@ public static class RewardModelKinds
             PalRewardModel.Load,
             () => new PalOptions(),
             (options, data, progress, token) => new PalTrainer(Cast<PalOptions>(options)).Fit(data, progress, token)),
-        new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
+        new(
+            VplRewardModel.KindName,
+            "VPL",
+            "variational user latent inferred from a few labelled pairs",
+            VplRewardModel.Load,
+            () => new VplOptions(),
+            (options, data, progress, token) => new VplTrainer(Cast<VplOptions>(options)).Fit(data, progress, token)),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
         new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
         new("fspo", "FSPO", "meta-learned few-shot reward read from a user's context pairs"),
