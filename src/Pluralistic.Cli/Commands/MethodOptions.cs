@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
 
@@ -18,6 +19,11 @@ internal sealed class MethodOptions
         var head = new Option<string?>("--head") { Description = "bt: the reward head, linear or mlp (default mlp)." };
         head.AcceptOnlyFromAmong("linear", "mlp");
         Add<BradleyTerryOptions, string?>(head, "bt", (o, v) => o with { Head = v == "linear" ? RewardHead.Linear : RewardHead.Mlp });
+
+        var variant = new Option<string?>("--variant") { Description = "pal: a (distance to a fixed ideal point) or b (prompt-conditioned ideal point; default)." };
+        variant.AcceptOnlyFromAmong("a", "b");
+        Add<PalOptions, string?>(variant, "pal", (o, v) => o with { Variant = v == "a" ? PalVariant.A : PalVariant.B });
+        Add<PalOptions, int?>(new Option<int?>("--prototypes") { Description = "pal: number of shared prototypes K (default: 32 without prompts, 4 with)." }, "pal", (o, v) => o with { Prototypes = v!.Value });
 
         Add<VplOptions, int?>(new Option<int?>("--latent") { Description = "vpl: latent size (default 16)." }, "vpl", (o, v) => o with { LatentSize = v!.Value });
         Add<VplOptions, double?>(new Option<double?>("--beta") { Description = "vpl: KL weight (default 1e-3)." }, "vpl", (o, v) => o with { Beta = v!.Value });
