@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Models;
-using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Runs;
 using Pluralistic.Torch;
 using Spectre.Console;
@@ -27,14 +26,18 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
         var skipInvalid = CommonOptions.SkipInvalid();
-        var head = new Option<string?>("--head") { Description = "bt: the reward head, linear or mlp (default mlp)." };
-        head.AcceptOnlyFromAmong("linear", "mlp");
         var json = CommonOptions.Json();
+        var methodOptions = new MethodOptions();
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, head, json,
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, json,
         };
+        foreach (var option in methodOptions.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var quiet = parse.GetValue(json);
@@ -45,7 +48,7 @@ internal static class TrainCommand
                 throw new RunDirectoryException(directory, $"'{directory}' already holds a run; pass --force to overwrite it");
             }
 
-            var options = ApplyKindOptions(kind, kind.DefaultOptions!(), parse.GetValue(head));
+            var options = methodOptions.Apply(kind.Name, kind.DefaultOptions!(), parse);
             options = options with
             {
                 Seed = parse.GetValue(seed),
@@ -84,22 +87,6 @@ internal static class TrainCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Applies the method-specific flags, refusing flags that do not belong to the chosen method.</summary>
-    private static RewardTrainerOptions ApplyKindOptions(RewardModelKind kind, RewardTrainerOptions options, string? head)
-    {
-        if (head is not null)
-        {
-            if (options is not BradleyTerryOptions bt)
-            {
-                throw new ArgumentException($"--head applies to --model bt, not {kind.Name}");
-            }
-
-            options = bt with { Head = head == "linear" ? RewardHead.Linear : RewardHead.Mlp };
-        }
-
-        return options;
     }
 }
 
