@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -28,30 +29,38 @@ internal sealed class MethodOptions
         Add<VplOptions, int?>(new Option<int?>("--latent") { Description = "vpl: latent size (default 16)." }, "vpl", (o, v) => o with { LatentSize = v!.Value });
         Add<VplOptions, double?>(new Option<double?>("--beta") { Description = "vpl: KL weight (default 1e-3)." }, "vpl", (o, v) => o with { Beta = v!.Value });
         Add<VplOptions, int?>(new Option<int?>("--context-min") { Description = "vpl: smallest training context (default 2)." }, "vpl", (o, v) => o with { MinContextPairs = v!.Value });
-        Add<VplOptions, int?>(new Option<int?>("--context-max") { Description = "vpl: largest training context (default 8)." }, "vpl", (o, v) => o with { MaxContextPairs = v!.Value });
+        // --context-max is shared: VPL and FSPO both train on contexts of random size up to it.
+        var contextMax = new Option<int?>("--context-max") { Description = "vpl, fspo: largest training context (default 8 for vpl, 20 for fspo)." };
+        Add<VplOptions, int?>(contextMax, "vpl", (o, v) => o with { MaxContextPairs = v!.Value });
+        Add<FspoOptions, int?>(contextMax, "fspo", (o, v) => o with { MaxContextPairs = v!.Value });
         var scaling = new Option<string?>("--reward-scaling") { Description = "vpl: none, or win-probability (rewards comparable across users)." };
         scaling.AcceptOnlyFromAmong("none", "win-probability");
         Add<VplOptions, string?>(scaling, "vpl", (o, v) => o with { RewardScaling = v == "win-probability" ? VplRewardScaling.WinProbability : VplRewardScaling.None });
+
+        Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.25)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
+        Add<FspoOptions, int?>(new Option<int?>("--test-time-steps") { Description = "fspo: gradient steps on a user's summary after encoding (default 0)." }, "fspo", (o, v) => o with { TestTimeSteps = v!.Value });
+        Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
     }
 
-    public IEnumerable<Option> Options => _flags.Select(f => f.Option);
+    public IEnumerable<Option> Options => _flags.Select(f => f.Option).Distinct();
 
     /// <summary>Applies the flags the user gave, refusing those of other kinds.</summary>
     public RewardTrainerOptions Apply(string kind, RewardTrainerOptions options, ParseResult parse)
     {
-        foreach (var (option, owner, apply) in _flags)
+        foreach (var group in _flags.GroupBy(f => f.Option))
         {
-            if (parse.GetResult(option) is null)
+            if (parse.GetResult(group.Key) is null)
             {
                 continue;
             }
 
-            if (owner != kind)
+            var entry = group.FirstOrDefault(f => f.Kind == kind);
+            if (entry.Apply is null)
             {
-                throw new ArgumentException($"{option.Name} applies to --model {owner}, not {kind}");
+                throw new ArgumentException($"{group.Key.Name} applies to {string.Join(" or ", group.Select(f => $"--model {f.Kind}"))}, not {kind}");
             }
 
-            options = apply(options, parse);
+            options = entry.Apply(options, parse);
         }
 
         return options;

@@ -12,12 +12,9 @@ namespace Pluralistic.Models.Fspo;
 internal sealed class FspoNetwork : nn.Module
 {
     private readonly PairEncoder pairs;
-    private readonly Mlp side;
-    private static readonly bool Diff = Environment.GetEnvironmentVariable("FSPO_DIFF") == "1";
     private readonly SetEncoder set;
     private readonly Mlp summary;
     private readonly Parameter empty;
-    private readonly Parameter shrink;
     private readonly ConditionedRewardHead head;
 
     public FspoNetwork(int responseDimension, int promptDimension, FspoOptions options)
@@ -27,13 +24,11 @@ internal sealed class FspoNetwork : nn.Module
         PromptDimension = promptDimension;
         SummarySize = options.SummarySize;
         pairs = new PairEncoder(responseDimension, promptDimension, options.PairHiddenSizes, options.PairFeatures, includeDifference: true, options.Activation, name: "pairs");
-        side = new Mlp(responseDimension + promptDimension, options.PairHiddenSizes, options.PairFeatures, options.Activation, name: "side");
         set = new SetEncoder(options.PairFeatures, options.AttentionHeads, name: "set");
 
         // The pooled features and log(1 + pairs): a mean alone cannot tell one pair from twenty.
         summary = new Mlp(options.PairFeatures + 1, [], options.SummarySize, name: "summary");
         empty = new Parameter(zeros(options.SummarySize));
-        shrink = new Parameter(full(options.SummarySize, 1.0f));
         head = new ConditionedRewardHead(responseDimension + promptDimension, options.SummarySize, options.HeadHiddenSizes, options.Activation, name: "head");
         RegisterComponents();
     }
@@ -52,15 +47,9 @@ internal sealed class FspoNetwork : nn.Module
     /// <returns>[B, S].</returns>
     public Tensor Summarize(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor mask)
     {
-        var items = Diff ? side.call(Inputs(chosen, prompts)) - side.call(Inputs(rejected, prompts)) : pairs.call(chosen, rejected, prompts);
-        var pooled = set.call(items, mask);
+        // Per-pair features [e_c ; e_r ; e_c - e_r ; prompt], attention-pooled over the set.
+        var pooled = set.call(pairs.call(chosen, rejected, prompts), mask);
         var count = mask.sum(1, keepdim: true);
-        if (Environment.GetEnvironmentVariable("FSPO_SHRINK") == "1")
-        {
-            var kappa = nn.functional.softplus(shrink);
-            return empty + (count / (count + kappa) * summary.call(cat([pooled, count.log1p()], dim: -1)));
-        }
-
         var encoded = summary.call(cat([pooled, count.log1p()], dim: -1));
         return where(count.gt(0), encoded, empty.unsqueeze(0));
     }

@@ -24,8 +24,6 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
     private readonly PairTensors _records;
     private readonly UserEpisodeSampler _sampler;
     private readonly IReadOnlyList<EpisodeBatch> _validation;
-    private readonly Generator _generator;
-    private readonly double _scale;
 
     public FspoObjective(FspoNetwork network, TrainingSession session, FspoOptions options)
     {
@@ -34,11 +32,6 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
 
         // Every record in record order, so episodes gather by record index.
         _records = new PairTensors(session.Data, session.Device);
-        _generator = session.Generator;
-        using (NewDisposeScope())
-        {
-            _scale = _records.Chosen.std().item<float>();
-        }
         _sampler = new UserEpisodeSampler(session.Data, session.TrainRecords, options.MinContextPairs, options.MaxContextPairs, options.QueriesPerEpisode);
         if (_sampler.UserCount == 0)
         {
@@ -76,17 +69,6 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
         }
 
         var sets = _records.GatherEpisodes(episodes).Mirrored(mirror);
-        var noise = double.Parse(Environment.GetEnvironmentVariable("FSPO_NOISE") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        if (noise > 0)
-        {
-            var scale = noise * _scale;
-            sets = sets with
-            {
-                ContextChosen = sets.ContextChosen + (randn(sets.ContextChosen.shape, generator: _generator) * scale),
-                ContextRejected = sets.ContextRejected + (randn(sets.ContextRejected.shape, generator: _generator) * scale),
-            };
-        }
-
         var margins = Margins(sets);
         return (nn.functional.softplus(-margins) * sets.QueryWeights).sum() / sets.QueryWeights.sum().clamp_min(1e-12);
     }

@@ -22,6 +22,34 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
+    public async Task Fspo_context_max_mirror_and_test_time_steps_are_stored_and_the_run_measures_context_sensitivity()
+    {
+        var run = Path.Combine(workspace.Root, "run-fspo");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "fspo", "--context-max", "6", "--mirror", "0.5", "--test-time-steps", "2", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var options = ReadOptions(run);
+        Assert.Equal(6, options.GetProperty("max_context_pairs").GetInt32());
+        Assert.Equal(0.5, options.GetProperty("mirrored_users").GetDouble());
+        Assert.Equal(2, options.GetProperty("test_time_steps").GetInt32());
+
+        var evaluate = await CliRunner.RunAsync(
+            "evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--context-sensitivity", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+        Assert.Contains("sensitivity", evaluate.Output + evaluate.Json, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_shared_flag_given_to_a_method_without_it_names_every_method_it_applies_to()
+    {
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "bt", "--context-max", "5", "--data", workspace.Train, "--out", Path.Combine(workspace.Root, "run-wrong-shared"), "--epochs", "1");
+        Assert.NotEqual(0, train.ExitCode);
+        Assert.Contains("--model vpl or --model fspo", train.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_flag_of_another_method_is_refused_and_names_its_method()
     {
         var train = await CliRunner.RunAsync(

@@ -1,0 +1,69 @@
+using Pluralistic.Models.Fspo;
+using Pluralistic.Tests.Support;
+using TorchSharp;
+
+namespace Pluralistic.Tests.Models.Fspo;
+
+public class FspoBehaviourTests
+{
+    private static readonly FspoOptions Small = new() { Seed = 1, Device = "cpu", Threads = 1, Epochs = 2, PairFeatures = 16, SummarySize = 8 };
+
+    [Fact]
+    public async Task Training_scoring_and_adapting_leave_no_live_tensors_behind()
+    {
+        var population = Populations.SmallGroups;
+        var train = population.ToDataset(population.Train);
+        var test = population.ToDataset(population.TestSeen);
+        var unseen = population.ToDataset(population.TestUnseen);
+        var options = Small with { TestTimeSteps = 2 };
+
+        // Warm up libtorch once so lazily created globals do not count.
+        new FspoTrainer(options with { Epochs = 1 }).Fit(train).Dispose();
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var model = new FspoTrainer(options).Fit(train);
+        var afterTraining = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        await model.ScorePairsAsync(test);
+        await model.ScoreAsync([.. test.Users.Take(5)], population.SampleResponses(64, seed: 1));
+        await model.AdaptAsync(unseen, new AdaptationOptions { Persist = false });
+        var afterUse = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        model.Dispose();
+        var afterDispose = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Assert.Equal(afterTraining, afterUse);
+        Assert.Equal(before, afterDispose);
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_model_and_the_same_states()
+    {
+        var population = Populations.SmallGroups;
+        var train = population.ToDataset(population.Train);
+        using var a = new FspoTrainer(Small).Fit(train);
+        using var b = new FspoTrainer(Small).Fit(train);
+        var unseen = population.ToDataset(population.TestUnseen);
+        var sa = a.Encode([unseen], CancellationToken.None);
+        var sb = b.Encode([unseen], CancellationToken.None);
+        Assert.Equal(sa[0], sb[0]);
+        Assert.Equal(a.SummarySize, sa[0].Length);
+    }
+
+    [Theory]
+    [InlineData(nameof(FspoOptions.AttentionHeads))]
+    [InlineData(nameof(FspoOptions.MaxContextPairs))]
+    [InlineData(nameof(FspoOptions.MirroredUsers))]
+    [InlineData(nameof(FspoOptions.TestTimeSteps))]
+    public void Bad_options_are_refused_naming_the_option(string name)
+    {
+        var options = name switch
+        {
+            nameof(FspoOptions.AttentionHeads) => new FspoOptions { PairFeatures = 30, AttentionHeads = 4 },
+            nameof(FspoOptions.MaxContextPairs) => new FspoOptions { MinContextPairs = 5, MaxContextPairs = 2 },
+            nameof(FspoOptions.MirroredUsers) => new FspoOptions { MirroredUsers = 1.5 },
+            _ => new FspoOptions { TestTimeSteps = -1 },
+        };
+        var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
+        Assert.Contains(name, error.ParamName ?? error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,82 @@
+using Pluralistic.Data;
+using Pluralistic.Evaluation;
+using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Fspo;
+
+namespace Pluralistic.Tests.Models.Fspo;
+
+/// <summary>
+/// An FSPO model and the Bradley-Terry baseline trained once on a small synthetic population, with their unseen-user
+/// evaluations at k = 1, 2, 5, 10 context pairs (label flip measured at 10), shared by a test class.
+/// </summary>
+public abstract class FspoFixture : IDisposable
+{
+    /// <summary>Test-scale options: the defaults with a fixed seed, the CPU, one libtorch thread and 60 epochs.</summary>
+    public static readonly FspoOptions Options = new() { Seed = 1, Device = "cpu", Threads = 1, Epochs = 60 };
+
+    public static readonly int[] Shots = [1, 2, 5, 10];
+
+    protected FspoFixture(SyntheticPopulationOptions population)
+    {
+        Population = SyntheticPopulation.Generate(population);
+        Train = Population.ToDataset(Population.Train);
+        TestUnseen = Population.ToDataset(Population.TestUnseen);
+        Model = new FspoTrainer(Options).Fit(Train);
+        Baseline = new BradleyTerryTrainer(new BradleyTerryOptions { Seed = 1, Device = "cpu", Threads = 1 }).Fit(Train);
+
+        FewShot = Shots.ToDictionary(
+            k => k,
+            k => RewardModelEvaluator.EvaluateAsync(Model, TestUnseen, new EvaluationOptions { ContextPairs = k, MeasureContextSensitivity = k == 10 })
+                .GetAwaiter().GetResult());
+        BaselineUnseen = RewardModelEvaluator.EvaluateAsync(Baseline, TestUnseen, new EvaluationOptions { ContextPairs = 10, MeasureContextSensitivity = true })
+            .GetAwaiter().GetResult();
+    }
+
+    public SyntheticPopulation Population { get; }
+
+    public PreferenceDataset Train { get; }
+
+    public PreferenceDataset TestUnseen { get; }
+
+    public FspoRewardModel Model { get; }
+
+    public BradleyTerryRewardModel Baseline { get; }
+
+    /// <summary>Unseen-user evaluations by number of context pairs.</summary>
+    public IReadOnlyDictionary<int, EvaluationResult> FewShot { get; }
+
+    public EvaluationResult BaselineUnseen { get; }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Baseline.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The groups preset (three groups of unequal size) at test scale.</summary>
+public sealed class FspoGroupsFixture() : FspoFixture(new SyntheticPopulationOptions
+{
+    Preset = "groups",
+    Seed = 5,
+    SeenUsers = 80,
+    UnseenUsers = 24,
+    TrainPairsPerUser = 30,
+    TestPairsPerSeenUser = 10,
+    UnseenPairsPerUser = 30,
+    ResponseDimension = 16,
+});
+
+/// <summary>The opposing-minority preset (about 10:1, opposite tastes on contested pairs) at test scale.</summary>
+public sealed class FspoMinorityFixture() : FspoFixture(new SyntheticPopulationOptions
+{
+    Preset = "minority",
+    Seed = 1,
+    SeenUsers = 120,
+    UnseenUsers = 30,
+    TrainPairsPerUser = 30,
+    TestPairsPerSeenUser = 20,
+    UnseenPairsPerUser = 40,
+    ResponseDimension = 16,
+});
