@@ -21,6 +21,7 @@ BenchmarkSection[] all =
 [
     new AccuracySection(),
     new LinearBaselineSection(),
+    new FspoSection(),
     new ScoringThroughputSection(),
     new ServerLoadSection(),
 ];
