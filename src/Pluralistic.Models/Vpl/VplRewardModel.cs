@@ -129,7 +129,7 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
 
     /// <inheritdoc />
     protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
-        VplInference.InferStates(_network, evidence.Select(e => (e, Enumerable.Range(0, e.Count).ToArray())).ToList(), Device, cancellationToken);
+        VplInference.InferStates(_network, evidence, Device, cancellationToken);
 
     /// <inheritdoc />
     protected override float[] ColdStartState() => new float[StateSize];

@@ -48,7 +48,7 @@ public sealed class VplTrainer(VplOptions? options = null) : IUserRewardTrainer
         // Seen users: the encoder reads the pairs their stored state retains as evidence (or all, up to the encoder's cap).
         var byUser = trainingData.RecordsByUser();
         var keep = Options.EvidenceCapacity > 0 ? Options.EvidenceCapacity : int.MaxValue;
-        var seen = byUser.Select(records => (trainingData, records.TakeLast(Math.Min(keep, records.Length)).ToArray())).ToList();
+        var seen = byUser.Select(records => trainingData.Select(records.AsSpan(records.Length - Math.Min(keep, records.Length)))).ToList();
         var states = VplInference.InferStates(network, seen, session.Device, cancellationToken);
         var activeUnits = states.Length >= 2 ? VplRewardModel.ActiveUnits(states, Options.LatentSize, ActiveUnitsReport.DefaultThreshold).ActiveUnits : 0;
 
