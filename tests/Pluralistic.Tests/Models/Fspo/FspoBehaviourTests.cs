@@ -1,5 +1,7 @@
+using Pluralistic.Models;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Tests.Support;
+using Pluralistic.Torch;
 using TorchSharp;
 
 namespace Pluralistic.Tests.Models.Fspo;
@@ -47,6 +49,34 @@ public class FspoBehaviourTests
         var sb = b.Encode([unseen], CancellationToken.None);
         Assert.Equal(sa[0], sb[0]);
         Assert.Equal(a.SummarySize, sa[0].Length);
+    }
+
+    [Fact]
+    public async Task A_restarted_process_scores_seen_and_newly_adapted_users_identically()
+    {
+        var population = Populations.SmallGroups;
+        var train = population.ToDataset(population.Train);
+        var unseen = population.ToDataset(population.TestUnseen);
+        using var model = new FspoTrainer(Small).Fit(train);
+        using var dir = new TempDirectory();
+        Checkpoint.Write(dir.Path, model.CreateManifest(), model.SerializeWeights());
+        var users = train.Users.Take(10).ToList();
+        var states = await model.UserStates.GetManyAsync(users);
+
+        var (manifest, weights) = Checkpoint.Read(dir.Path);
+        var store = new InMemoryUserStateStore();
+        await store.UpsertManyAsync(states.Values.Select(s => s with { Vector = s.Vector.ToArray(), Evidence = s.Evidence.ToArray() }));
+        using var loaded = RewardModelKinds.Load(manifest, weights, store, TorchSharp.torch.CPU);
+        Assert.IsType<FspoRewardModel>(loaded);
+
+        var responses = population.SampleResponses(32, seed: 2);
+        Assert.Equal((await model.ScoreAsync(users, responses)).Values.ToArray(), (await loaded.ScoreAsync(users, responses)).Values.ToArray());
+
+        // Adapting is a deterministic encoder pass, so both processes give a new user the same state.
+        var noWrite = new AdaptationOptions { Persist = false };
+        var a = await model.AdaptAsync(unseen, noWrite);
+        var b = await loaded.AdaptAsync(unseen, noWrite);
+        Assert.Equal(a.Users.Select(u => u.State.Vector.ToArray()), b.Users.Select(u => u.State.Vector.ToArray()));
     }
 
     [Theory]
