@@ -1,4 +1,5 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Dpa;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -55,7 +56,13 @@ public static class RewardModelKinds
         new("pal", "PAL", "ideal points over K shared prototypes; few-shot new users"),
         new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
-        new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
+        new(
+            DpaRewardModel.KindName,
+            "DPA",
+            "multi-objective reward vector and a per-user unit direction",
+            DpaRewardModel.Load,
+            () => new DpaOptions(),
+            (options, data, progress, token) => new DpaTrainer(Cast<DpaOptions>(options)).Fit(data, progress, token)),
         new("fspo", "FSPO", "meta-learned few-shot reward read from a user's context pairs"),
     ];
 
