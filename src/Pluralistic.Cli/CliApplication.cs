@@ -18,6 +18,7 @@ internal static class CliApplication
         root.Subcommands.Add(PredictCommand.Create(environment));
         root.Subcommands.Add(EvaluateCommand.Create(environment));
         root.Subcommands.Add(DemoCommand.Create(environment));
+        root.Subcommands.Add(AblateCommand.Create(environment));
         return root;
     }
 

@@ -22,6 +22,7 @@ BenchmarkSection[] all =
     new AccuracySection(),
     new LinearBaselineSection(),
     new ScoringThroughputSection(),
+    new ServerLoadSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Pluralistic.Cli.Output;
-using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Models;
@@ -24,7 +23,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => new DirectoryInfo("pluralistic-demo"),
         };
         var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
-        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", SyntheticPopulation.PresetNames)})." };
+        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
@@ -39,18 +38,14 @@ internal static class DemoCommand
             var directory = parse.GetValue(output)!.FullName;
             var options = new ExperimentOptions
             {
-                Presets = Split(parse.GetValue(presets)) ?? SyntheticPopulation.PresetNames,
-                Models = Split(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
+                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
+                Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
                 OutputDirectory = directory,
             };
-            foreach (var preset in options.Presets.Where(p => !SyntheticPopulation.PresetNames.Contains(p)))
-            {
-                throw new ArgumentException($"unknown preset '{preset}'; available: {string.Join(", ", SyntheticPopulation.PresetNames)}");
-            }
-
+            CliData.CheckPresets(options.Presets);
             _ = options.Models.Select(RewardModelKinds.Get).ToList();
             var started = DateTime.UtcNow;
             IReadOnlyList<ExperimentRow> rows;
@@ -61,7 +56,7 @@ internal static class DemoCommand
             else
             {
                 environment.Console.MarkupLine($"[bold]Pluralistic demo[/]: {options.Presets.Count} synthetic populations x {options.Models.Count} methods; data and runs in {Markup.Escape(directory)}");
-                rows = await PopulationExperiment.RunAsync(options, new Milestones(environment.Console), cancellationToken).ConfigureAwait(false);
+                rows = await PopulationExperiment.RunAsync(options, new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);
             }
 
             var result = new DemoResult(directory, Math.Round((DateTime.UtcNow - started).TotalSeconds, 1), options.ContextPairs, rows);
@@ -76,9 +71,6 @@ internal static class DemoCommand
         });
         return command;
     }
-
-    private static string[]? Split(string? list) =>
-        string.IsNullOrWhiteSpace(list) ? null : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static void Render(IAnsiConsole console, DemoResult result)
     {
@@ -111,17 +103,6 @@ internal static class DemoCommand
         console.MarkupLine($"Done in {result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s. Accuracy is on held-out pairs; unseen users were adapted from their first {result.ContextPairs} pairs.");
         console.MarkupLine($"Runs (manifest, weights, users.db) are in {Markup.Escape(result.Directory)}/<preset>/runs/<model>. Try:");
         console.MarkupLine(Markup.Escape($"  pluralistic evaluate --run {result.Directory}/groups/runs/bt --data {result.Directory}/groups/data/test_unseen.jsonl --context-pairs 10"));
-    }
-
-    private sealed class Milestones(IAnsiConsole console) : IProgress<ExperimentProgress>
-    {
-        public void Report(ExperimentProgress value)
-        {
-            if (value.Training is null)
-            {
-                console.MarkupLine(Markup.Escape($"  {value.Preset}{(value.Model is null ? string.Empty : " / " + value.Model)}: {value.Step}"));
-            }
-        }
     }
 }
 

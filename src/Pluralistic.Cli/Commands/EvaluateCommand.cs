@@ -33,7 +33,7 @@ internal static class EvaluateCommand
         {
             var quiet = parse.GetValue(json);
             var file = parse.GetValue(data)!;
-            var dataset = await CliData.LoadAsync(file, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var dataset = await CliData.LoadForRunAsync(file, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             var options = new EvaluationOptions
             {
                 ContextPairs = parse.GetValue(contextPairs),
@@ -48,9 +48,11 @@ internal static class EvaluateCommand
 
             var device_ = parse.GetValue(device)!;
             EvaluationResult result;
+            ActiveUnitsReport? activeUnits = null;
             using (var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_ }))
             {
                 result = await RewardModelEvaluator.EvaluateAsync(model, dataset, options, cancellationToken).ConfigureAwait(false);
+                activeUnits = await ActiveUnitsAsync(model, cancellationToken).ConfigureAwait(false);
             }
 
             double? baselineAccuracy = null;
@@ -68,7 +70,9 @@ internal static class EvaluateCommand
                 result.ContextRecords,
                 result.UsersWithoutQueries,
                 result.ContextSensitivity,
-                oracle?.BestSingle);
+                oracle?.BestSingle,
+                activeUnits?.ActiveUnits,
+                activeUnits?.LatentSize);
             if (quiet)
             {
                 await CliJson.WriteAsync(environment.Json, report, CliJsonContext.Default.EvaluateResult).ConfigureAwait(false);
@@ -79,6 +83,27 @@ internal static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>For latent-variable models, how many latent dimensions vary across the run's stored users (0 = collapsed).</summary>
+    private static async Task<ActiveUnitsReport?> ActiveUnitsAsync(IUserRewardModel model, CancellationToken cancellationToken)
+    {
+        if (model.GetService<IUserPosterior>() is not { } posterior || model.GetService<IUserStateStoreAccessor>() is not { } accessor)
+        {
+            return null;
+        }
+
+        var users = new List<UserId>();
+        await foreach (var state in accessor.UserStates.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(state.User);
+            if (users.Count == 2000)
+            {
+                break;
+            }
+        }
+
+        return users.Count < 2 ? null : await posterior.MeasureActiveUnitsAsync(users, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private static void Render(IAnsiConsole console, EvaluateResult report)
@@ -123,6 +148,11 @@ internal static class EvaluateCommand
             Row("context sensitivity (label flip)", MetricsFormat.Number(sensitivity));
         }
 
+        if (report.ActiveLatentUnits is { } active)
+        {
+            Row("active latent units (stored users)", $"{active} of {report.LatentSize}");
+        }
+
         console.Write(table);
     }
 }
@@ -134,4 +164,6 @@ internal sealed record EvaluateResult(
     int ContextRecords,
     int UsersWithoutQueries,
     double? ContextSensitivity,
-    double? BestSingleRewardAccuracy);
+    double? BestSingleRewardAccuracy,
+    int? ActiveLatentUnits,
+    int? LatentSize);

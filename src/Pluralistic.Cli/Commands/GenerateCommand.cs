@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pluralistic.Cli.Output;
 using Pluralistic.Data;
+using Pluralistic.Experiments;
 using Spectre.Console;
 
 namespace Pluralistic.Cli.Commands;
@@ -12,10 +13,10 @@ internal static class GenerateCommand
     {
         var preset = new Option<string>("--preset")
         {
-            Description = $"The population: {string.Join(", ", SyntheticPopulation.PresetNames)}.",
+            Description = $"The population: {string.Join(", ", PreparedPopulation.Presets)}.",
             DefaultValueFactory = _ => "groups",
         };
-        preset.AcceptOnlyFromAmong([.. SyntheticPopulation.PresetNames]);
+        preset.AcceptOnlyFromAmong([.. PreparedPopulation.Presets]);
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", Required = true };
         var seed = CommonOptions.Seed();
         var seenUsers = new Option<int?>("--seen-users") { Description = "Users in the training data (default 200)." };
@@ -41,14 +42,15 @@ internal static class GenerateCommand
                 ResponseDimension = parse.GetValue(dimension) ?? defaults.ResponseDimension,
             };
             var directory = parse.GetValue(output)!.FullName;
-            var population = SyntheticPopulation.Generate(options);
-            await population.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+            var (oracle, description) = options.Preset == SyntheticTextPopulation.PresetName
+                ? await WriteTextAsync(options, directory, cancellationToken).ConfigureAwait(false)
+                : await WriteVectorsAsync(options, directory, cancellationToken).ConfigureAwait(false);
 
             var result = new GenerateResult(
-                population.Preset,
+                options.Preset,
                 options.Seed,
                 directory,
-                population.Oracle.Splits.ToDictionary(
+                oracle.Splits.ToDictionary(
                     s => s.Key,
                     s => new GeneratedSplit(s.Value.Records, s.Value.OracleAccuracy, s.Value.BestSingleRewardAccuracy)));
             if (parse.GetValue(json))
@@ -63,12 +65,26 @@ internal static class GenerateCommand
                 table.AddRow(name, split.Records.ToString(System.Globalization.CultureInfo.InvariantCulture), split.OracleAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), split.BestSingleRewardAccuracy.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            environment.Console.MarkupLine($"Wrote the [bold]{Markup.Escape(population.Preset)}[/] population (seed {options.Seed}) to {Markup.Escape(directory)}");
-            environment.Console.MarkupLine($"[grey]{Markup.Escape(population.Description)}[/]");
+            environment.Console.MarkupLine($"Wrote the [bold]{Markup.Escape(options.Preset)}[/] population (seed {options.Seed}) to {Markup.Escape(directory)}");
+            environment.Console.MarkupLine($"[grey]{Markup.Escape(description)}[/]");
             environment.Console.Write(table);
             return 0;
         });
         return command;
+    }
+
+    private static async Task<(OracleReport, string)> WriteVectorsAsync(SyntheticPopulationOptions options, string directory, CancellationToken cancellationToken)
+    {
+        var population = SyntheticPopulation.Generate(options);
+        await population.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+        return (population.Oracle, population.Description);
+    }
+
+    private static async Task<(OracleReport, string)> WriteTextAsync(SyntheticPopulationOptions options, string directory, CancellationToken cancellationToken)
+    {
+        var population = SyntheticTextPopulation.Generate(options);
+        await population.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
+        return (population.Oracle, SyntheticTextPopulation.Describe());
     }
 }
 

@@ -34,7 +34,7 @@ internal static class PredictCommand
                 throw new ArgumentException("--context-pairs must be 0 or more");
             }
 
-            var dataset = await CliData.LoadAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)! });
             var result = await RewardModelEvaluator.EvaluateAsync(
                 model,

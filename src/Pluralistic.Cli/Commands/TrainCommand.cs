@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Models;
-using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Runs;
 using Pluralistic.Torch;
 using Spectre.Console;
@@ -27,14 +26,18 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
         var skipInvalid = CommonOptions.SkipInvalid();
-        var head = new Option<string?>("--head") { Description = "bt: the reward head, linear or mlp (default mlp)." };
-        head.AcceptOnlyFromAmong("linear", "mlp");
         var json = CommonOptions.Json();
+        var methodOptions = new MethodOptions();
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, head, json,
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, json,
         };
+        foreach (var option in methodOptions.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var quiet = parse.GetValue(json);
@@ -45,7 +48,7 @@ internal static class TrainCommand
                 throw new RunDirectoryException(directory, $"'{directory}' already holds a run; pass --force to overwrite it");
             }
 
-            var options = ApplyKindOptions(kind, kind.DefaultOptions!(), parse.GetValue(head));
+            var options = methodOptions.Apply(kind.Name, kind.DefaultOptions!(), parse);
             options = options with
             {
                 Seed = parse.GetValue(seed),
@@ -55,9 +58,9 @@ internal static class TrainCommand
             };
             options.Validate();
 
-            var dataset = await CliData.LoadAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var (dataset, embedder) = await CliData.LoadForTrainingAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), embedder, cancellationToken).ConfigureAwait(false);
 
             var result = new TrainResult(
                 kind.Name,
@@ -84,22 +87,6 @@ internal static class TrainCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Applies the method-specific flags, refusing flags that do not belong to the chosen method.</summary>
-    private static RewardTrainerOptions ApplyKindOptions(RewardModelKind kind, RewardTrainerOptions options, string? head)
-    {
-        if (head is not null)
-        {
-            if (options is not BradleyTerryOptions bt)
-            {
-                throw new ArgumentException($"--head applies to --model bt, not {kind.Name}");
-            }
-
-            options = bt with { Head = head == "linear" ? RewardHead.Linear : RewardHead.Mlp };
-        }
-
-        return options;
     }
 }
 

@@ -24,4 +24,5 @@ internal static class CliJson
 [JsonSerializable(typeof(Commands.PredictResult))]
 [JsonSerializable(typeof(Commands.EvaluateResult))]
 [JsonSerializable(typeof(Commands.DemoResult))]
+[JsonSerializable(typeof(Commands.AblateResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

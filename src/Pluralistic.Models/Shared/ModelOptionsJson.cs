@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Dpa;
+using Pluralistic.Models.Pal;
+using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -15,6 +17,8 @@ namespace Pluralistic.Models;
     WriteIndented = true)]
 [JsonSerializable(typeof(BradleyTerryOptions))]
 [JsonSerializable(typeof(DpaOptions))]
+[JsonSerializable(typeof(PalOptions))]
+[JsonSerializable(typeof(VplOptions))]
 internal sealed partial class ModelOptionsJson : JsonSerializerContext
 {
     /// <summary>Serializes options for a manifest.</summary>

@@ -452,8 +452,23 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         };
     }
 
-    private async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The state vectors of <paramref name="users"/>, row-major (<see cref="StateSize"/> floats each), resolved as
+    /// scoring resolves them: stored states checked against this model, the cold-start state for unknown users when
+    /// <see cref="ScoringOptions.AllowColdStart"/> is set, or an explicit direction for everyone. Capabilities that
+    /// read states (uncertainty, active questions) use it so they see users exactly as scoring does.
+    /// </summary>
+    /// <param name="users">The users.</param>
+    /// <param name="options">Cold start and direction.</param>
+    /// <param name="cancellationToken">Cancels the store read.</param>
+    /// <returns>users.Count x <see cref="StateSize"/> floats.</returns>
+    /// <exception cref="UnknownUserException">A user has no state and cold start is off.</exception>
+    /// <exception cref="UserStateMismatchException">A stored state belongs to other weights.</exception>
+    protected async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(options);
         var size = StateSize;
         var states = new float[users.Count * size];
         if (options.Direction is not null)
@@ -502,7 +517,12 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private Tensor StateTensor(float[] states, int rows) =>
         tensor(states, [rows, StateSize], ScalarType.Float32, Device);
 
-    private void CheckDimensions(int responseDimension, int promptDimension, string what)
+    /// <summary>Checks that vectors match the model's response and prompt dimensions.</summary>
+    /// <param name="responseDimension">The response vector length given.</param>
+    /// <param name="promptDimension">The prompt vector length given.</param>
+    /// <param name="what">What the vectors are, for the message.</param>
+    /// <exception cref="DimensionMismatchException">A dimension differs.</exception>
+    protected void CheckDimensions(int responseDimension, int promptDimension, string what)
     {
         if (responseDimension != Info.ResponseDimension)
         {

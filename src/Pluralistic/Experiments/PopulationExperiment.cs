@@ -10,8 +10,8 @@ namespace Pluralistic.Experiments;
 /// <summary>What to compare: which presets, which methods, how many context pairs for unseen users.</summary>
 public sealed record ExperimentOptions
 {
-    /// <summary>Synthetic presets to run. Default: all.</summary>
-    public IReadOnlyList<string> Presets { get; init; } = SyntheticPopulation.PresetNames;
+    /// <summary>Synthetic presets to run. Default: all, the text preset included.</summary>
+    public IReadOnlyList<string> Presets { get; init; } = PreparedPopulation.Presets;
 
     /// <summary>Model kinds to train. Default: every available kind.</summary>
     public IReadOnlyList<string> Models { get; init; } = RewardModelKinds.AvailableNames;
@@ -27,6 +27,12 @@ public sealed record ExperimentOptions
 
     /// <summary>Sizes of the populations (the preset and seed are set per run). Default: the generator's defaults.</summary>
     public SyntheticPopulationOptions Population { get; init; } = new();
+
+    /// <summary>
+    /// When set, each model's few-shot curve on the unseen users (accuracy after k context pairs, same queries for
+    /// every k) is measured too. Default: not measured.
+    /// </summary>
+    public IReadOnlyList<int>? FewShotContextSizes { get; init; }
 
     /// <summary>Adjusts a kind's default options before training (for example fewer epochs); identity by default.</summary>
     public Func<RewardTrainerOptions, RewardTrainerOptions>? ConfigureTrainer { get; init; }
@@ -68,6 +74,12 @@ public sealed record ExperimentRow
     /// <summary>Fraction of unseen users' query predictions that flip when their context labels are flipped.</summary>
     public double? ContextSensitivity { get; init; }
 
+    /// <summary>Unseen users' accuracy on the contested pairs only (text preset).</summary>
+    public PreferenceMetrics? UnseenContested { get; init; }
+
+    /// <summary>The few-shot curve on unseen users, when measured.</summary>
+    public FewShotCurve? FewShot { get; init; }
+
     /// <summary>User states in the saved run's store (when runs were written).</summary>
     public int? StoredUserStates { get; init; }
 
@@ -101,20 +113,17 @@ public static class PopulationExperiment
         foreach (var preset in options.Presets)
         {
             progress?.Report(new ExperimentProgress(preset, null, "generate"));
-            var population = SyntheticPopulation.Generate(options.Population with { Preset = preset, Seed = options.Seed });
+            var population = await PreparedPopulation.CreateAsync(preset, options.Population with { Seed = options.Seed }, cancellationToken).ConfigureAwait(false);
             string? presetDirectory = options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, preset);
             if (presetDirectory is not null)
             {
                 await population.WriteAsync(Path.Combine(presetDirectory, "data"), cancellationToken).ConfigureAwait(false);
             }
 
-            var train = population.ToDataset(population.Train);
-            var seen = population.ToDataset(population.TestSeen);
-            var unseen = population.ToDataset(population.TestUnseen);
             var presetRows = new List<ExperimentRow>();
             foreach (var kind in kinds)
             {
-                presetRows.Add(await RunOneAsync(kind, population, train, seen, unseen, presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                presetRows.Add(await RunOneAsync(kind, population, presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
             }
 
             // Gap closed is relative to the Bradley-Terry baseline when it ran on the same data.
@@ -131,10 +140,7 @@ public static class PopulationExperiment
 
     private static async Task<ExperimentRow> RunOneAsync(
         RewardModelKind kind,
-        SyntheticPopulation population,
-        PreferenceDataset train,
-        PreferenceDataset seen,
-        PreferenceDataset unseen,
+        PreparedPopulation population,
         string? presetDirectory,
         ExperimentOptions options,
         IProgress<ExperimentProgress>? progress,
@@ -147,7 +153,7 @@ public static class PopulationExperiment
         var stopwatch = Stopwatch.StartNew();
         TorchUserRewardModel model = kind.Train(
             trainerOptions,
-            train,
+            population.Train,
             progress is null ? null : new Relay(p => progress.Report(new ExperimentProgress(preset, kind.Name, "train", p))),
             cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -158,19 +164,26 @@ public static class PopulationExperiment
             {
                 progress?.Report(new ExperimentProgress(preset, kind.Name, "save"));
                 var runDirectory = Path.Combine(presetDirectory, "runs", kind.Name);
-                await RunDirectory.SaveAsync(model, runDirectory, overwrite: true, cancellationToken).ConfigureAwait(false);
+                await RunDirectory.SaveAsync(model, runDirectory, overwrite: true, population.Embedder, cancellationToken).ConfigureAwait(false);
                 model.Dispose();
                 model = RunDirectory.Open(runDirectory, new RunOpenOptions { Device = options.Device });
                 storedStates = await model.UserStates.CountAsync(cancellationToken).ConfigureAwait(false);
             }
 
             progress?.Report(new ExperimentProgress(preset, kind.Name, "evaluate"));
-            var seenResult = await RewardModelEvaluator.EvaluateAsync(model, seen, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var seenResult = await RewardModelEvaluator.EvaluateAsync(model, population.TestSeen, cancellationToken: cancellationToken).ConfigureAwait(false);
             var unseenResult = await RewardModelEvaluator.EvaluateAsync(
                 model,
-                unseen,
+                population.TestUnseen,
                 new EvaluationOptions { ContextPairs = options.ContextPairs, MeasureContextSensitivity = options.ContextPairs > 0 },
                 cancellationToken).ConfigureAwait(false);
+
+            FewShotCurve? fewShot = null;
+            if (options.FewShotContextSizes is { } sizes)
+            {
+                progress?.Report(new ExperimentProgress(preset, kind.Name, "few-shot curve"));
+                fewShot = await RewardModelEvaluator.FewShotCurveAsync(model, population.TestUnseen, new FewShotOptions { ContextSizes = sizes }, cancellationToken).ConfigureAwait(false);
+            }
 
             var seenOracle = population.Oracle.Splits["test_seen"].AccuracyOn(seenResult.Lines);
             var unseenOracle = population.Oracle.Splits["test_unseen"].AccuracyOn(unseenResult.Lines);
@@ -184,7 +197,11 @@ public static class PopulationExperiment
                 BestSingleSeen = seenOracle.BestSingle,
                 BestSingleUnseen = unseenOracle.BestSingle,
                 MinorityGroup = population.Oracle.GroupShares.MinBy(g => g.Value).Key,
+                UnseenContested = population.ContestedUnseenRecords.Count == 0
+                    ? null
+                    : PreferenceMetrics.Compute(unseenResult.ScoredData, unseenResult.Predictions, unseenResult.Records.Select((r, i) => (r, i)).Where(x => population.ContestedUnseenRecords.Contains(x.r)).Select(x => x.i).ToList()),
                 ContextSensitivity = unseenResult.ContextSensitivity,
+                FewShot = fewShot,
                 StoredUserStates = storedStates,
             };
         }

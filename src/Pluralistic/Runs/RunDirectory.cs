@@ -1,5 +1,6 @@
 using Pluralistic.Models;
 using Pluralistic.Storage.LiteDb;
+using Pluralistic.Text;
 using Pluralistic.Torch;
 
 namespace Pluralistic.Runs;
@@ -14,14 +15,23 @@ public static class RunDirectory
     /// <summary>The user state store's file name.</summary>
     public const string UserStoreFile = "users.db";
 
+    /// <summary>The saved text embedder's file name (runs trained on text).</summary>
+    public const string EmbeddingGeneratorFile = "embedder.json";
+
     /// <summary>Writes a model and its users' states as a run directory.</summary>
     /// <param name="model">The trained model.</param>
     /// <param name="directory">The directory (created when missing).</param>
     /// <param name="overwrite">Replace a run already in the directory.</param>
+    /// <param name="embeddingGenerator">The text embedder the model was trained with, saved so scoring embeds text the same way.</param>
     /// <param name="cancellationToken">Cancels writing before the manifest is written.</param>
     /// <returns>The manifest written.</returns>
     /// <exception cref="RunDirectoryException">The directory already holds a run and <paramref name="overwrite"/> is false.</exception>
-    public static async Task<RunManifest> SaveAsync(TorchUserRewardModel model, string directory, bool overwrite = false, CancellationToken cancellationToken = default)
+    public static async Task<RunManifest> SaveAsync(
+        TorchUserRewardModel model,
+        string directory,
+        bool overwrite = false,
+        HashedNgramEmbeddingGenerator? embeddingGenerator = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -58,8 +68,33 @@ public static class RunDirectory
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var manifest = model.CreateManifest() with { UserStore = new UserStoreInfo("litedb", UserStoreFile) };
+        var embedderPath = Path.Combine(directory, EmbeddingGeneratorFile);
+        File.Delete(embedderPath);
+        embeddingGenerator?.Save(embedderPath);
+        var manifest = model.CreateManifest() with
+        {
+            UserStore = new UserStoreInfo("litedb", UserStoreFile),
+            EmbeddingGeneratorFile = embeddingGenerator is null ? null : EmbeddingGeneratorFile,
+        };
         return Checkpoint.Write(directory, manifest, model.SerializeWeights());
+    }
+
+    /// <summary>The text embedder saved with a run, or <see langword="null"/> when the run was trained on vectors.</summary>
+    /// <param name="directory">The run directory.</param>
+    /// <returns>The embedder.</returns>
+    /// <exception cref="RunDirectoryException">The manifest names an embedder file that is missing or damaged.</exception>
+    public static HashedNgramEmbeddingGenerator? LoadEmbeddingGenerator(string directory)
+    {
+        var manifest = Checkpoint.ReadManifest(directory);
+        if (manifest.EmbeddingGeneratorFile is not { } file)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(directory, Path.GetFileName(file));
+        return File.Exists(path)
+            ? HashedNgramEmbeddingGenerator.Load(path)
+            : throw new CorruptRunException(path, $"the run is incomplete: {file} is missing");
     }
 
     /// <summary>Opens a run directory, verifying the manifest, the weights' hash and the store.</summary>
