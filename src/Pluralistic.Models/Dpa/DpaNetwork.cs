@@ -71,10 +71,22 @@ internal sealed class DpaNetwork : nn.Module<Tensor, Tensor?, Tensor>
     public Tensor MeanDirection => mean_direction;
 
     /// <summary>The per-objective rating means (0 for latent objectives).</summary>
-    public float[] RatingMeans => rating_mean.cpu().data<float>().ToArray();
+    public float[] RatingMeans => Values(rating_mean);
 
     /// <summary>The per-objective rating standard deviations (1 for latent objectives).</summary>
-    public float[] RatingStds => rating_std.cpu().data<float>().ToArray();
+    public float[] RatingStds => Values(rating_std);
+
+    /// <summary>The mean direction of the seen users, copied to the host.</summary>
+    public float[] MeanDirectionValues => Values(mean_direction);
+
+    /// <summary>
+    /// Copies a buffer to the host. <c>cpu()</c> returns a new handle even on the CPU, so it is released in a scope.
+    /// </summary>
+    private static float[] Values(Tensor buffer)
+    {
+        using var scope = NewDisposeScope();
+        return buffer.cpu().data<float>().ToArray();
+    }
 
     /// <summary>The objective vectors of inputs: [B, d] (+ [B, dp]) -> [B, K].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts) => objectives.call(Features(responses, prompts));

@@ -31,7 +31,7 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
         _objectives = [.. info.ObjectiveNames];
         _scale = network.Scale;
         _concentration = network.PriorConcentration;
-        _meanDirection = network.MeanDirection.cpu().data<float>().ToArray();
+        _meanDirection = network.MeanDirectionValues;
         RatingMeans = network.RatingMeans;
         RatingStds = network.RatingStds;
     }

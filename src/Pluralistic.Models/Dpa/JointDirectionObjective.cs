@@ -20,8 +20,7 @@ internal sealed class DpaJointModule : nn.Module
         : base("dpa_joint")
     {
         this.network = network;
-        var spread = double.Parse(Environment.GetEnvironmentVariable("DPA_INIT_SPREAD") ?? "-1", System.Globalization.CultureInfo.InvariantCulture);
-        directions = spread < 0 ? new Parameter(randn(users, network.ObjectiveCount)) : new Parameter(randn(1, network.ObjectiveCount) + (randn(users, network.ObjectiveCount) * spread));
+        directions = new Parameter(randn(users, network.ObjectiveCount));
         log_scale = new Parameter(zeros(Array.Empty<long>()));
         RegisterComponents();
     }
@@ -42,18 +41,6 @@ internal sealed class DpaJointModule : nn.Module
     /// <summary>The users' current unit directions [U, K].</summary>
     public Tensor UnitDirections() => nn.functional.normalize(directions, dim: -1);
 
-    /// <summary>
-    /// The von Mises-Fisher prior of every user's direction around the normalised mean direction of the table (held
-    /// fixed within a step), averaged over a batch's rows: <c>mean_i weight[u_i] (1 - v_u . mean)</c>.
-    /// </summary>
-    public Tensor PriorPenalty(Tensor users, Tensor perUserWeight)
-    {
-        var unit = nn.functional.normalize(directions, dim: -1);
-        var mean = nn.functional.normalize(unit.detach().mean([0]), dim: 0);
-        var rows = unit.index_select(0, users);
-        return (perUserWeight.index_select(0, users) * (1 - rows.matmul(mean))).mean();
-    }
-
     /// <summary>Rewards of responses [B, d] for the users [B] of the rows.</summary>
     public Tensor Rewards(Tensor responses, Tensor? prompts, Tensor users) =>
         (network.call(responses, prompts) * nn.functional.normalize(directions.index_select(0, users), dim: -1)).sum(-1) * log_scale.exp();
@@ -67,13 +54,12 @@ internal sealed class DpaJointModule : nn.Module
 internal sealed class JointDirectionObjective : PairwiseObjective
 {
     /// <summary>The user table learns this many times faster than the network (it sees only its user's pairs).</summary>
-    private static readonly double UserLearningRateFactor = double.Parse(Environment.GetEnvironmentVariable("DPA_USER_LR") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+    private const double UserLearningRateFactor = 5;
 
     private readonly DpaJointModule _module;
     private readonly TrainingSession _session;
     private readonly RatingTable? _ratings;
     private readonly double _ratingWeight;
-    private readonly Tensor? _priorWeights;
 
     public JointDirectionObjective(DpaJointModule module, TrainingSession session, RatingTable? ratings, double ratingWeight)
         : base(session)
@@ -82,20 +68,6 @@ internal sealed class JointDirectionObjective : PairwiseObjective
         _session = session;
         _ratings = ratings;
         _ratingWeight = ratingWeight;
-        var kappa = double.Parse(Environment.GetEnvironmentVariable("DPA_JOINT_KAPPA") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        if (kappa > 0)
-        {
-            // kappa / n_u per row, so that a user's rows add up to one prior term of weight kappa, as when fitting one user.
-            var counts = new float[session.Data.Users.Count];
-            var userIndex = session.Data.UserIndices.Span;
-            foreach (var r in session.TrainRecords)
-            {
-                counts[userIndex[r]]++;
-            }
-
-            using var scope = NewDisposeScope();
-            _priorWeights = tensor(counts.Select(c => c > 0 ? (float)(kappa / c) : 0f).ToArray(), [counts.Length], ScalarType.Float32, session.Device).DetachFromDisposeScope();
-        }
     }
 
     public override nn.Module Module => _module;
@@ -106,33 +78,19 @@ internal sealed class JointDirectionObjective : PairwiseObjective
         new ParameterGroup(_module.UserParameters, options.LearningRate * UserLearningRateFactor, 0),
     ];
 
-    public override ValidationResult Validate()
-    {
-        var result = base.Validate();
-        return Environment.GetEnvironmentVariable("DPA_SELECT_ACC") is null ? result : new ValidationResult(1 - result.Accuracy, result.Accuracy);
-    }
-
     protected override (Tensor Chosen, Tensor Rejected) Rewards(PairBatch batch) =>
         (_module.Rewards(batch.Chosen, batch.Prompts, batch.Users), _module.Rewards(batch.Rejected, batch.Prompts, batch.Users));
 
     protected override Tensor? Regularizer(PairBatch batch, Tensor chosen, Tensor rejected)
     {
-        var prior = _priorWeights is null ? null : _module.PriorPenalty(batch.Users, _priorWeights);
-        var rPenalty = double.Parse(Environment.GetEnvironmentVariable("DPA_R_PENALTY") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        if (rPenalty > 0)
-        {
-            var r = _module.Network.call(batch.Chosen, batch.Prompts);
-            var term = r.pow(2).mean() * rPenalty;
-            prior = prior is null ? term : prior + term;
-        }
         if (_ratings is not { Count: > 0 } || _ratingWeight <= 0)
         {
-            return prior;
+            return null;
         }
 
         var index = randint(0, _ratings.Count, [batch.Weights.shape[0]], dtype: ScalarType.Int64, generator: _session.Generator).to(_ratings.Inputs.device);
         var predictions = _module.Network.call(_ratings.Inputs.index_select(0, index), null);
         var rating = RatingTable.MaskedMse(predictions, _ratings.Targets.index_select(0, index), _ratings.Mask.index_select(0, index)) * _ratingWeight;
-        return prior is null ? rating : rating + prior;
+        return rating;
     }
 }
