@@ -28,12 +28,13 @@ public sealed record DpaOptions : RewardTrainerOptions
     public const int DefaultLatentObjectives = 6;
 
     /// <summary>
-    /// Creates options with DPA's defaults: the MLP regression, learning rate 2e-3 for up to 100 epochs with patience 10
-    /// (as the Bradley-Terry baseline, so both get the same training budget).
+    /// Creates options with DPA's defaults: the MLP regression, learning rate 5e-3 for up to 100 epochs with patience 10
+    /// (the baseline's epoch budget; the higher rate because at 2e-3 the [128, 128] objective network still underfit
+    /// the ratings when early stopping ended it).
     /// </summary>
     public DpaOptions()
     {
-        LearningRate = 2e-3;
+        LearningRate = 5e-3;
         Epochs = 100;
         EarlyStoppingPatience = 10;
     }
@@ -54,8 +55,11 @@ public sealed record DpaOptions : RewardTrainerOptions
     /// <summary>Stage 1: how ratings are regressed. Default <see cref="ObjectiveRegression.Mlp"/>.</summary>
     public ObjectiveRegression Regression { get; init; } = ObjectiveRegression.Mlp;
 
-    /// <summary>Hidden widths of the objective network (the MLP regression and the latent basis). Default [64].</summary>
-    public IReadOnlyList<int> HiddenSizes { get; init; } = [64];
+    /// <summary>
+    /// Hidden widths of the objective network (the MLP regression and the latent basis). Default [128, 128]: with [64]
+    /// the regressed objectives correlated only about 0.86 with the true ones on the directions preset, 0.96 with this.
+    /// </summary>
+    public IReadOnlyList<int> HiddenSizes { get; init; } = [128, 128];
 
     /// <summary>Nonlinearity of the objective network. Default GELU.</summary>
     public Activation Activation { get; init; } = Activation.Gelu;

@@ -29,7 +29,12 @@ internal sealed class RatingTable : IDisposable
     /// <summary>Rows.</summary>
     public int Count => (int)Inputs.shape[0];
 
-    /// <summary>The mean and standard deviation of each objective's ratings over the given records' responses.</summary>
+    /// <summary>
+    /// The mean of each objective's ratings over the given records' responses, and one spread shared by all objectives
+    /// (the root mean of their variances). The spread is shared because a direction weighs the objectives on the scale
+    /// they were rated on: dividing each by its own deviation would stretch the axes and change what a named direction
+    /// such as <c>helpfulness: 1, verbosity: -0.5</c> ranks first.
+    /// </summary>
     public static (float[] Means, float[] Stds) Statistics(PreferenceDataset data, IReadOnlyList<int> records)
     {
         var k = data.ObjectiveNames.Count;
@@ -56,6 +61,7 @@ internal sealed class RatingTable : IDisposable
 
         var means = new float[k];
         var stds = new float[k];
+        var variances = 0.0;
         for (var o = 0; o < k; o++)
         {
             if (count[o] == 0)
@@ -67,8 +73,11 @@ internal sealed class RatingTable : IDisposable
             var mean = sum[o] / count[o];
             var variance = Math.Max((sumSquares[o] / count[o]) - (mean * mean), 0);
             means[o] = (float)mean;
-            stds[o] = variance > 1e-12 ? (float)Math.Sqrt(variance) : 1f;
+            variances += variance;
         }
+
+        var pooled = variances / k > 1e-12 ? (float)Math.Sqrt(variances / k) : 1f;
+        Array.Fill(stds, pooled);
 
         return (means, stds);
     }

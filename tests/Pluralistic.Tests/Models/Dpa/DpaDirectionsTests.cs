@@ -129,7 +129,7 @@ public class DpaDirectionsTests(DpaDirectionsFixture fixture) : IClassFixture<Dp
         for (var m = 0; m < 50; m++)
         {
             var expected = Objectives.RewardScale * direction.Weights.Select((w, o) => w * scores[m, o]).Sum();
-            Assert.Equal(expected, rewards[m], 4);
+            Assert.Equal(expected, rewards[m], 1e-4);
         }
 
         // The per-objective scores track the true objectives (standardised ratings are affine in them).

@@ -26,7 +26,7 @@ public static class DpaSmall
 /// <summary>A small directions population (ratings on three named objectives) and the models trained on it once.</summary>
 public sealed class DpaDirectionsFixture : IDisposable
 {
-    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu", Epochs = 60 };
+    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu" };
 
     public DpaDirectionsFixture()
     {
