@@ -37,7 +37,7 @@ internal sealed class DpaNetwork : nn.Module<Tensor, Tensor?, Tensor>
         }
 
         IReadOnlyList<int> hidden = Regression == ObjectiveRegression.Mlp ? options.HiddenSizes : [];
-        objectives = new Mlp(inputs, hidden, objectiveCount, options.Activation, options.Dropout, name: "objectives");
+        objectives = new Mlp(inputs, hidden, objectiveCount, options.Activation, latent ? options.LatentDropout : options.Dropout, name: "objectives");
         rating_mean = zeros(objectiveCount);
         rating_std = ones(objectiveCount);
         log_scale = zeros(Array.Empty<long>());
