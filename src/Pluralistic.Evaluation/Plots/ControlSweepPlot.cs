@@ -19,7 +19,7 @@ public static class ControlSweepPlot
         options ??= PlotOptions.Default;
         using var plot = PlotCanvas.Create(
             options,
-            $"Best-of-{sweep.CandidatesPerPick} pick while turning from {sweep.From} to {sweep.To}",
+            $"Best-of-{sweep.CandidatesPerPick} pick, turning toward {Dominant(sweep.To)}",
             "angle turned from the start direction (degrees)",
             $"mean true objective of the pick ({sweep.Picks} picks)");
         var angles = sweep.Points.Select(p => p.AngleDegrees).ToArray();
@@ -33,6 +33,21 @@ public static class ControlSweepPlot
 
         plot.ShowLegend(Edge.Right);
         return PlotCanvas.Png(plot, options);
+    }
+
+    /// <summary>The objective with the largest weight: full directions with several weights do not fit in a title.</summary>
+    private static string Dominant(PreferenceDirection direction)
+    {
+        var best = 0;
+        for (var o = 1; o < direction.Weights.Count; o++)
+        {
+            if (direction.Weights[o] > direction.Weights[best])
+            {
+                best = o;
+            }
+        }
+
+        return direction.Objectives[best];
     }
 
     /// <summary>Renders the plot and writes it as a PNG file (creating its folder).</summary>
