@@ -24,6 +24,7 @@ BenchmarkSection[] all =
     new FspoSection(),
     new ScoringThroughputSection(),
     new ServerLoadSection(),
+    new DpaSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Fspo;
+using Pluralistic.Models.Dpa;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -40,6 +41,7 @@ internal sealed class MethodOptions
         Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.25)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--test-time-steps") { Description = "fspo: gradient steps on a user's summary after encoding (default 0)." }, "fspo", (o, v) => o with { TestTimeSteps = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
+        Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 6; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });
     }
 
     public IEnumerable<Option> Options => _flags.Select(f => f.Option).Distinct();

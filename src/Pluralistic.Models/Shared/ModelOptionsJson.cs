@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Fspo;
+using Pluralistic.Models.Dpa;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -17,6 +18,7 @@ namespace Pluralistic.Models;
     WriteIndented = true)]
 [JsonSerializable(typeof(BradleyTerryOptions))]
 [JsonSerializable(typeof(FspoOptions))]
+[JsonSerializable(typeof(DpaOptions))]
 [JsonSerializable(typeof(PalOptions))]
 [JsonSerializable(typeof(VplOptions))]
 internal sealed partial class ModelOptionsJson : JsonSerializerContext

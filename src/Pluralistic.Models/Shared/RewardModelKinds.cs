@@ -1,5 +1,6 @@
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Fspo;
+using Pluralistic.Models.Dpa;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -70,7 +71,6 @@ public static class RewardModelKinds
             () => new VplOptions(),
             (options, data, progress, token) => new VplTrainer(Cast<VplOptions>(options)).Fit(data, progress, token)),
         new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
-        new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
         new(
             FspoRewardModel.KindName,
             "FSPO",
@@ -78,6 +78,13 @@ public static class RewardModelKinds
             FspoRewardModel.Load,
             () => new FspoOptions(),
             (options, data, progress, token) => new FspoTrainer(Cast<FspoOptions>(options)).Fit(data, progress, token)),
+        new(
+            DpaRewardModel.KindName,
+            "DPA",
+            "multi-objective reward vector and a per-user unit direction",
+            DpaRewardModel.Load,
+            () => new DpaOptions(),
+            (options, data, progress, token) => new DpaTrainer(Cast<DpaOptions>(options)).Fit(data, progress, token)),
     ];
 
     /// <summary>The names of the kinds that can be trained now.</summary>

@@ -102,20 +102,8 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         }
 
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         var stateTensor = StateTensor(states, n);
-        for (var start = 0; start < m; start += ScoringChunk)
-        {
-            var rows = Math.Min(ScoringChunk, m - start);
-            using var chunkScope = NewDisposeScope();
-            var x = tensor(responses.Responses.Slice(start * responses.Dimension, rows * responses.Dimension).ToArray(), [rows, responses.Dimension], ScalarType.Float32, Device);
-            var p = responses.PromptDimension == 0
-                ? null
-                : tensor(responses.Prompts.Slice(start * responses.PromptDimension, rows * responses.PromptDimension).ToArray(), [rows, responses.PromptDimension], ScalarType.Float32, Device);
-            var scores = ScoreMatrix(x, p, stateTensor);
-            CopyOut(scores, values.AsSpan(start * n, rows * n));
-        }
-
+        MapResponses(responses, values, n, (x, p) => ScoreMatrix(x, p, stateTensor), cancellationToken);
         return new RewardMatrix(users, m, values);
     }
 
@@ -295,6 +283,42 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         var keep = Math.Min(records.Length, Info.EvidenceCapacity);
         var evidence = UserEvidence.Pack(data, records[(records.Length - keep)..]);
         return NewState(user, null, vector, evidence, keep, records.Length);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="map"/> over responses in chunks of <see cref="ScoringChunk"/> rows, each under
+    /// <c>no_grad</c> in its own dispose scope, and copies the results out row-major: the shared path of
+    /// <see cref="ScoreAsync"/> and of per-response outputs a method exposes (for example per-objective scores).
+    /// </summary>
+    /// <param name="responses">The responses (dimensions are checked).</param>
+    /// <param name="destination">Receives M x <paramref name="columns"/> values, row-major.</param>
+    /// <param name="columns">Values per response.</param>
+    /// <param name="map">Responses [B, d] and prompts [B, dp] (or <see langword="null"/>) to [B, columns].</param>
+    /// <param name="cancellationToken">Checked before every chunk.</param>
+    protected void MapResponses(ResponseBatch responses, Span<float> destination, int columns, Func<Tensor, Tensor?, Tensor> map, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(responses);
+        ArgumentNullException.ThrowIfNull(map);
+        CheckDimensions(responses.Dimension, responses.PromptDimension, "responses");
+        var m = responses.Count;
+        if (destination.Length != m * columns)
+        {
+            throw new ArgumentException($"expected room for {m} x {columns} values, got {destination.Length}", nameof(destination));
+        }
+
+        using var noGrad = no_grad();
+        for (var start = 0; start < m; start += ScoringChunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = Math.Min(ScoringChunk, m - start);
+            using var chunkScope = NewDisposeScope();
+            var x = tensor(responses.Responses.Slice(start * responses.Dimension, rows * responses.Dimension).ToArray(), [rows, responses.Dimension], ScalarType.Float32, Device);
+            var p = responses.PromptDimension == 0
+                ? null
+                : tensor(responses.Prompts.Slice(start * responses.PromptDimension, rows * responses.PromptDimension).ToArray(), [rows, responses.PromptDimension], ScalarType.Float32, Device);
+            CopyOut(map(x, p), destination.Slice(start * columns, rows * columns));
+        }
     }
 
     /// <summary>Scores M responses for N users: [M, d] x [N, S] -> [M, N]. Called under <c>no_grad</c> in a dispose scope.</summary>

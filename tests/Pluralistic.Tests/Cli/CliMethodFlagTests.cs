@@ -50,6 +50,24 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
+    public async Task Dpa_objectives_is_stored_and_the_latent_run_evaluates_and_adapts_unseen_users()
+    {
+        var run = Path.Combine(workspace.Root, "run-dpa-k3");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "dpa", "--objectives", "3", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Equal(3, ReadOptions(run).GetProperty("objectives").GetInt32());
+
+        var evaluate = await CliRunner.RunAsync("evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+        var adapt = await CliRunner.RunAsync("adapt", "--run", run, "--data", workspace.TestUnseen);
+        Assert.True(adapt.ExitCode == 0, adapt.Error);
+        var scored = await CliRunner.RunAsync(
+            "predict", "--run", run, "--data", workspace.TestUnseen, "--out", Path.Combine(workspace.Root, "dpa-latent.jsonl"), "--direction", "latent_1=1,latent_3=-0.5");
+        Assert.True(scored.ExitCode == 0, scored.Error);
+    }
+
+    [Fact]
     public async Task A_flag_of_another_method_is_refused_and_names_its_method()
     {
         var train = await CliRunner.RunAsync(
