@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -13,6 +14,7 @@ namespace Pluralistic.Models;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(BradleyTerryOptions))]
+[JsonSerializable(typeof(MaxMinOptions))]
 internal sealed partial class ModelOptionsJson : JsonSerializerContext
 {
     /// <summary>Serializes options for a manifest.</summary>

@@ -1,4 +1,5 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
 
@@ -54,7 +55,13 @@ public static class RewardModelKinds
             (options, data, progress, token) => new BradleyTerryTrainer(Cast<BradleyTerryOptions>(options)).Fit(data, progress, token)),
         new("pal", "PAL", "ideal points over K shared prototypes; few-shot new users"),
         new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
-        new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
+        new(
+            MaxMinRewardModel.KindName,
+            "MaxMin",
+            "EM mixture of Bradley-Terry heads with egalitarian aggregation",
+            MaxMinRewardModel.Load,
+            () => new MaxMinOptions(),
+            (options, data, progress, token) => new MaxMinTrainer(Cast<MaxMinOptions>(options)).Fit(data, progress, token)),
         new("dpa", "DPA", "multi-objective reward vector and a per-user unit direction"),
         new("fspo", "FSPO", "meta-learned few-shot reward read from a user's context pairs"),
     ];

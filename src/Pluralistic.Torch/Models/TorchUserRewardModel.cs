@@ -428,8 +428,21 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         };
     }
 
-    private async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The state vectors of <paramref name="users"/>, row-major (users x <see cref="StateSize"/>): stored states (checked
+    /// against this model's kind, fingerprint and state size), the cold-start state for users without one when
+    /// allowed, or the explicit direction's state for everyone. For capabilities that read users' states.
+    /// </summary>
+    /// <param name="users">The users.</param>
+    /// <param name="options">Cold start and explicit directions.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The states.</returns>
+    /// <exception cref="UnknownUserException">A user has no state and cold start is off.</exception>
+    /// <exception cref="UserStateMismatchException">A stored state belongs to another model.</exception>
+    protected async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(options);
         var size = StateSize;
         var states = new float[users.Count * size];
         if (options.Direction is not null)
@@ -478,7 +491,16 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private Tensor StateTensor(float[] states, int rows) =>
         tensor(states, [rows, StateSize], ScalarType.Float32, Device);
 
-    private void CheckDimensions(int responseDimension, int promptDimension, string what)
+    /// <summary>Throws when the model has been disposed (for capabilities that use the module).</summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Checks that vectors given to the model have its dimensions.</summary>
+    /// <param name="responseDimension">The response vectors' length.</param>
+    /// <param name="promptDimension">The prompt vectors' length (0: none).</param>
+    /// <param name="what">What the vectors are, for the message.</param>
+    /// <exception cref="DimensionMismatchException">A length differs from the model's.</exception>
+    protected void CheckDimensions(int responseDimension, int promptDimension, string what)
     {
         if (responseDimension != Info.ResponseDimension)
         {
