@@ -57,6 +57,27 @@ public static class UserRewardModelExtensions
         return (best, rewards[best]);
     }
 
+    /// <summary>
+    /// Removes every trace of a user's state from the model's store (privacy: the right to be forgotten). Caches in
+    /// the model's middleware chain see the deletion, because they wrap the store.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="user">The user.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether the store held a state for the user.</returns>
+    /// <exception cref="CapabilityNotSupportedException">The model keeps no user states in a store.</exception>
+    public static async Task<bool> ForgetUserAsync(this IUserRewardModel model, UserId user, CancellationToken cancellationToken = default) =>
+        await model.GetRequiredService<IUserStateStoreAccessor>().UserStates.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Everything the model's store holds about a user (state vector, retained pairs, counts, dates), or <see langword="null"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="user">The user.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The user's state, or <see langword="null"/> when the store has none.</returns>
+    /// <exception cref="CapabilityNotSupportedException">The model keeps no user states in a store.</exception>
+    public static async Task<UserState?> ExportUserAsync(this IUserRewardModel model, UserId user, CancellationToken cancellationToken = default) =>
+        await model.GetRequiredService<IUserStateStoreAccessor>().UserStates.GetAsync(user, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Asks the model for a service of type <typeparamref name="TService"/>.</summary>
     /// <typeparam name="TService">The type wanted.</typeparam>
     /// <param name="model">The model.</param>

@@ -66,4 +66,5 @@ public sealed record PredictionRecord(long Line, string UserId, double PChosen, 
     ReadCommentHandling = JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(PreferenceRecord))]
 [JsonSerializable(typeof(PredictionRecord))]
+[JsonSerializable(typeof(string))]
 public sealed partial class PreferenceJsonContext : JsonSerializerContext;

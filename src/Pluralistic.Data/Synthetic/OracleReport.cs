@@ -66,6 +66,38 @@ public sealed record OracleSplit
     }
 }
 
+/// <summary>One generated record's oracle facts.</summary>
+/// <param name="Group">The user's group index.</param>
+/// <param name="OracleCorrect">Whether the user's hidden reward ranks the pair as labelled.</param>
+/// <param name="SingleCorrect">Whether the population-mean hidden reward ranks the pair as labelled.</param>
+internal readonly record struct OracleSample(int Group, bool OracleCorrect, bool SingleCorrect)
+{
+    /// <summary>Summarises the samples of one split.</summary>
+    public static OracleSplit Summarize(IReadOnlyList<OracleSample> samples, IReadOnlyList<string> groupNames)
+    {
+        static double Mean(IEnumerable<bool> values) => values.Select(v => v ? 1.0 : 0).DefaultIfEmpty(double.NaN).Average();
+        var perGroup = new Dictionary<string, OracleGroup>();
+        for (var g = 0; g < groupNames.Count; g++)
+        {
+            var inGroup = samples.Where(s => s.Group == g).ToList();
+            if (inGroup.Count > 0)
+            {
+                perGroup[groupNames[g]] = new OracleGroup(inGroup.Count, Mean(inGroup.Select(s => s.OracleCorrect)), Mean(inGroup.Select(s => s.SingleCorrect)));
+            }
+        }
+
+        return new OracleSplit
+        {
+            Records = samples.Count,
+            OracleAccuracy = Mean(samples.Select(s => s.OracleCorrect)),
+            BestSingleRewardAccuracy = Mean(samples.Select(s => s.SingleCorrect)),
+            PerGroup = perGroup,
+            OracleCorrect = samples.Select(s => (byte)(s.OracleCorrect ? 1 : 0)).ToList(),
+            BestSingleCorrect = samples.Select(s => (byte)(s.SingleCorrect ? 1 : 0)).ToList(),
+        };
+    }
+}
+
 /// <summary>Oracle figures of one group within a split.</summary>
 /// <param name="Records">Records of the group.</param>
 /// <param name="OracleAccuracy">Accuracy of the users' hidden rewards.</param>

@@ -419,29 +419,8 @@ public sealed class SyntheticPopulation
         return ratings.Count > 0 ? ratings : null;
     }
 
-    private OracleSplit Summarize(List<Sample> samples)
-    {
-        var perGroup = new Dictionary<string, OracleGroup>();
-        for (var g = 0; g < _preset.Groups.Count; g++)
-        {
-            var inGroup = samples.Where(s => s.Group == g).ToList();
-            if (inGroup.Count > 0)
-            {
-                perGroup[_preset.Groups[g].Name] = new OracleGroup(
-                    inGroup.Count, inGroup.Average(s => s.OracleCorrect ? 1.0 : 0), inGroup.Average(s => s.SingleCorrect ? 1.0 : 0));
-            }
-        }
-
-        return new OracleSplit
-        {
-            Records = samples.Count,
-            OracleAccuracy = samples.Count == 0 ? double.NaN : samples.Average(s => s.OracleCorrect ? 1.0 : 0),
-            BestSingleRewardAccuracy = samples.Count == 0 ? double.NaN : samples.Average(s => s.SingleCorrect ? 1.0 : 0),
-            PerGroup = perGroup,
-            OracleCorrect = samples.Select(s => (byte)(s.OracleCorrect ? 1 : 0)).ToList(),
-            BestSingleCorrect = samples.Select(s => (byte)(s.SingleCorrect ? 1 : 0)).ToList(),
-        };
-    }
+    private OracleSplit Summarize(List<Sample> samples) =>
+        OracleSample.Summarize(samples.Select(s => new OracleSample(s.Group, s.OracleCorrect, s.SingleCorrect)).ToList(), GroupNames);
 
     private sealed record Sample(PreferenceRecord Record, int Group, bool OracleCorrect, bool SingleCorrect);
 }

@@ -39,6 +39,24 @@ public static class EvaluationCatalogExtensions
         return RewardModelEvaluator.FewShotCurveAsync(model, data, options, cancellationToken);
     }
 
+    /// <summary>Compares questions chosen by the model with random ones (see <see cref="ActiveLearningExperiment.RunAsync"/>).</summary>
+    /// <param name="catalog">The evaluation catalog.</param>
+    /// <param name="model">A model offering <see cref="IActiveQuestionSelector"/>.</param>
+    /// <param name="data">The labelled records, typically of unseen users.</param>
+    /// <param name="options">Pool, budget and random repeats; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Cancels the experiment.</param>
+    /// <returns>The curve.</returns>
+    public static Task<ActiveLearningCurve> ActiveLearningCurveAsync(
+        this EvaluationCatalog catalog,
+        IUserRewardModel model,
+        PreferenceDataset data,
+        ActiveLearningOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return ActiveLearningExperiment.RunAsync(model, data, options, cancellationToken);
+    }
+
     /// <summary>Measures existing predictions (see <see cref="PreferenceMetrics.Compute(PreferenceDataset, PairPredictions, IReadOnlyList{int}?)"/>).</summary>
     /// <param name="catalog">The evaluation catalog.</param>
     /// <param name="data">The labelled records.</param>

@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.BradleyTerry;
@@ -22,8 +21,7 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
     public BradleyTerryRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var session = TrainingSession.Start(trainingData, Options);
-        var network = new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options);
-        network.to(session.Device);
+        var network = session.CreateModule(() => new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
         TrainingReport report;
         if (Options.Head == RewardHead.Linear && Options.RewardCentering == 0)
         {

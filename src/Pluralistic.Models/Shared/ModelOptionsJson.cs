@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Pal;
+using Pluralistic.Models.Vpl;
 using Pluralistic.Models.MaxMin;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -14,6 +16,8 @@ namespace Pluralistic.Models;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(BradleyTerryOptions))]
+[JsonSerializable(typeof(PalOptions))]
+[JsonSerializable(typeof(VplOptions))]
 [JsonSerializable(typeof(MaxMinOptions))]
 internal sealed partial class ModelOptionsJson : JsonSerializerContext
 {

@@ -1,4 +1,6 @@
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Pal;
+using Pluralistic.Models.Vpl;
 using Pluralistic.Models.MaxMin;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -53,8 +55,20 @@ public static class RewardModelKinds
             BradleyTerryRewardModel.Load,
             () => new BradleyTerryOptions(),
             (options, data, progress, token) => new BradleyTerryTrainer(Cast<BradleyTerryOptions>(options)).Fit(data, progress, token)),
-        new("pal", "PAL", "ideal points over K shared prototypes; few-shot new users"),
-        new("vpl", "VPL", "variational user latent inferred from a few labelled pairs"),
+        new(
+            PalRewardModel.KindName,
+            "PAL",
+            "ideal points over K shared prototypes; few-shot new users",
+            PalRewardModel.Load,
+            () => new PalOptions(),
+            (options, data, progress, token) => new PalTrainer(Cast<PalOptions>(options)).Fit(data, progress, token)),
+        new(
+            VplRewardModel.KindName,
+            "VPL",
+            "variational user latent inferred from a few labelled pairs",
+            VplRewardModel.Load,
+            () => new VplOptions(),
+            (options, data, progress, token) => new VplTrainer(Cast<VplOptions>(options)).Fit(data, progress, token)),
         new(
             MaxMinRewardModel.KindName,
             "MaxMin",

@@ -429,18 +429,20 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     }
 
     /// <summary>
-    /// The state vectors of <paramref name="users"/>, row-major (users x <see cref="StateSize"/>): stored states (checked
-    /// against this model's kind, fingerprint and state size), the cold-start state for users without one when
-    /// allowed, or the explicit direction's state for everyone. For capabilities that read users' states.
+    /// The state vectors of <paramref name="users"/>, row-major (<see cref="StateSize"/> floats each), resolved as
+    /// scoring resolves them: stored states checked against this model, the cold-start state for unknown users when
+    /// <see cref="ScoringOptions.AllowColdStart"/> is set, or an explicit direction for everyone. Capabilities that
+    /// read states (uncertainty, active questions) use it so they see users exactly as scoring does.
     /// </summary>
     /// <param name="users">The users.</param>
-    /// <param name="options">Cold start and explicit directions.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The states.</returns>
+    /// <param name="options">Cold start and direction.</param>
+    /// <param name="cancellationToken">Cancels the store read.</param>
+    /// <returns>users.Count x <see cref="StateSize"/> floats.</returns>
     /// <exception cref="UnknownUserException">A user has no state and cold start is off.</exception>
-    /// <exception cref="UserStateMismatchException">A stored state belongs to another model.</exception>
+    /// <exception cref="UserStateMismatchException">A stored state belongs to other weights.</exception>
     protected async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(options);
         var size = StateSize;
@@ -495,11 +497,11 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Checks that vectors given to the model have its dimensions.</summary>
-    /// <param name="responseDimension">The response vectors' length.</param>
-    /// <param name="promptDimension">The prompt vectors' length (0: none).</param>
+    /// <summary>Checks that vectors match the model's response and prompt dimensions.</summary>
+    /// <param name="responseDimension">The response vector length given.</param>
+    /// <param name="promptDimension">The prompt vector length given.</param>
     /// <param name="what">What the vectors are, for the message.</param>
-    /// <exception cref="DimensionMismatchException">A length differs from the model's.</exception>
+    /// <exception cref="DimensionMismatchException">A dimension differs.</exception>
     protected void CheckDimensions(int responseDimension, int promptDimension, string what)
     {
         if (responseDimension != Info.ResponseDimension)

@@ -2,28 +2,56 @@ using static TorchSharp.torch;
 
 namespace Pluralistic.Torch.Modules;
 
+/// <summary>How a <see cref="PairEncoder"/> combines the two responses of a pair.</summary>
+public enum PairEncoding
+{
+    /// <summary>One MLP over <c>[e_chosen ; e_rejected]</c> (optionally with <c>e_chosen - e_rejected</c>) and the prompt.</summary>
+    Concatenate,
+
+    /// <summary>
+    /// The difference of one MLP applied to each response: <c>MLP([e_chosen ; prompt]) - MLP([e_rejected ; prompt])</c>.
+    /// Antisymmetric (swapping chosen and rejected negates the encoding), which builds in that a preference is about
+    /// how the two responses differ.
+    /// </summary>
+    Difference,
+}
+
 /// <summary>
 /// Encodes a labelled pair as one vector: an MLP over <c>[e_chosen ; e_rejected]</c>, optionally with
-/// <c>e_chosen - e_rejected</c> (and the prompt) appended. Used by set-based user encoders (VPL, FSPO).
+/// <c>e_chosen - e_rejected</c> (and the prompt) appended, or the difference of one MLP applied to each response
+/// (<see cref="PairEncoding.Difference"/>). Used by set-based user encoders (VPL, FSPO).
 /// </summary>
 public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
     private readonly Mlp mlp;
     private readonly bool includeDifference;
+    private readonly PairEncoding encoding;
 
     /// <summary>Creates the encoder.</summary>
     /// <param name="responseDimension">Response vector length.</param>
     /// <param name="promptDimension">Prompt vector length (0: no prompt input).</param>
     /// <param name="hidden">Hidden widths.</param>
     /// <param name="outputs">Output width.</param>
-    /// <param name="includeDifference">Append <c>chosen - rejected</c>.</param>
+    /// <param name="includeDifference">Append <c>chosen - rejected</c> (<see cref="PairEncoding.Concatenate"/> only).</param>
     /// <param name="activation">Nonlinearity.</param>
     /// <param name="name">Module name.</param>
-    public PairEncoder(int responseDimension, int promptDimension, IReadOnlyList<int> hidden, int outputs, bool includeDifference = true, Activation activation = Activation.Relu, string name = "pair_encoder")
+    /// <param name="encoding">How the two responses are combined.</param>
+    public PairEncoder(
+        int responseDimension,
+        int promptDimension,
+        IReadOnlyList<int> hidden,
+        int outputs,
+        bool includeDifference = true,
+        Activation activation = Activation.Relu,
+        string name = "pair_encoder",
+        PairEncoding encoding = PairEncoding.Concatenate)
         : base(name)
     {
-        this.includeDifference = includeDifference;
-        var inputs = ((includeDifference ? 3 : 2) * responseDimension) + promptDimension;
+        this.includeDifference = includeDifference && encoding == PairEncoding.Concatenate;
+        this.encoding = encoding;
+        var inputs = encoding == PairEncoding.Difference
+            ? responseDimension + promptDimension
+            : ((this.includeDifference ? 3 : 2) * responseDimension) + promptDimension;
         mlp = new Mlp(inputs, hidden, outputs, activation, name: "mlp");
         OutputFeatures = outputs;
         RegisterComponents();
@@ -39,6 +67,11 @@ public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <returns>[..., outputs].</returns>
     public override Tensor forward(Tensor chosen, Tensor rejected, Tensor? prompt)
     {
+        if (encoding == PairEncoding.Difference)
+        {
+            return mlp.call(prompt is null ? chosen : cat([chosen, prompt], dim: -1)) - mlp.call(prompt is null ? rejected : cat([rejected, prompt], dim: -1));
+        }
+
         var parts = new List<Tensor> { chosen, rejected };
         if (includeDifference)
         {

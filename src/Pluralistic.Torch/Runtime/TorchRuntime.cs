@@ -77,7 +77,24 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Seeds libtorch's global generator (parameter initialisation, dropout).</summary>
+    private static readonly Lock SeedLock = new();
+
+    /// <summary>
+    /// Runs <paramref name="factory"/> (typically a module constructor, whose parameter initialisation draws from
+    /// libtorch's process-wide generator) right after seeding that generator, under a lock — so a model built with a
+    /// seed is bit-identical even while other models are being built or trained on other threads.
+    /// </summary>
+    /// <typeparam name="T">What the factory builds.</typeparam>
     /// <param name="seed">The seed.</param>
-    public static void Seed(int seed) => torch.random.manual_seed(seed);
+    /// <param name="factory">Builds the module.</param>
+    /// <returns>The module.</returns>
+    public static T Seeded<T>(int seed, Func<T> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (SeedLock)
+        {
+            torch.random.manual_seed(seed);
+            return factory();
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
@@ -18,7 +19,7 @@ public sealed class TrainingSession : IDisposable
     {
         options.Validate();
         TorchRuntime.SetThreads(options.Threads);
-        TorchRuntime.Seed(options.Seed);
+        Generator = new torch.Generator((ulong)options.Seed);
         Data = data;
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
@@ -32,6 +33,12 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>The training data.</summary>
     public PreferenceDataset Data { get; }
+
+    /// <summary>
+    /// A generator seeded with the options' seed, for random tensors drawn during training (noise, sampling):
+    /// unlike libtorch's process-wide generator it is not disturbed by other models training concurrently.
+    /// </summary>
+    public torch.Generator Generator { get; }
 
     /// <summary>The options.</summary>
     public RewardTrainerOptions Options { get; }
@@ -69,6 +76,18 @@ public sealed class TrainingSession : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         return new TrainingSession(data, options);
+    }
+
+    /// <summary>Builds a module with its parameters initialised from the options' seed (see <see cref="TorchRuntime.Seeded"/>) on the session's device.</summary>
+    /// <typeparam name="T">The module type.</typeparam>
+    /// <param name="factory">The module's constructor.</param>
+    /// <returns>The module, on <see cref="Device"/>.</returns>
+    public T CreateModule<T>(Func<T> factory)
+        where T : torch.nn.Module
+    {
+        var module = TorchRuntime.Seeded(Options.Seed, factory);
+        module.to(Device);
+        return module;
     }
 
     /// <summary>The standard metrics of a training run, for the manifest.</summary>
@@ -109,6 +128,7 @@ public sealed class TrainingSession : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Generator.Dispose();
         _train?.Dispose();
         _validation?.Dispose();
     }

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using Pluralistic.Cli.Output;
+using Pluralistic.Evaluation;
+using Pluralistic.Experiments;
+using Pluralistic.Models;
+using Spectre.Console;
+
+namespace Pluralistic.Cli.Commands;
+
+/// <summary>
+/// <c>pluralistic ablate</c>: every available method on every preset, written as a markdown report with PNG plots
+/// (few-shot curves, reliability diagrams, per-group accuracy).
+/// </summary>
+internal static class AblateCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where ablation.md and images/ go.", DefaultValueFactory = _ => new DirectoryInfo("ablation") };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
+        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
+        var seed = CommonOptions.Seed();
+        var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user for the main table.", DefaultValueFactory = _ => 10 };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
+        {
+            output, models, presets, seed, contextPairs, device, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var quiet = parse.GetValue(json);
+            var directory = parse.GetValue(output)!.FullName;
+            var options = new ExperimentOptions
+            {
+                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
+                Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
+                Seed = parse.GetValue(seed),
+                ContextPairs = parse.GetValue(contextPairs),
+                Device = parse.GetValue(device)!,
+                FewShotContextSizes = FewShotOptions.DefaultContextSizes,
+            };
+            CliData.CheckPresets(options.Presets);
+            var rows = await PopulationExperiment.RunAsync(options, quiet ? null : new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);
+            var markdown = AblationReport.Write(rows, Path.Combine(directory, "images"), "images/", options.ContextPairs);
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, "ablation.md");
+            await File.WriteAllTextAsync(path, $"# Ablation\n\nEvery method on every preset (seed {options.Seed}).\n\n{markdown}".ReplaceLineEndings("\n"), cancellationToken).ConfigureAwait(false);
+
+            var result = new AblateResult(path, rows.Count);
+            if (quiet)
+            {
+                await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.AblateResult).ConfigureAwait(false);
+                return 0;
+            }
+
+            environment.Console.MarkupLine($"Wrote {Markup.Escape(path)} ({rows.Count.ToString(CultureInfo.InvariantCulture)} model x preset rows) and its plots.");
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>The result of <c>ablate</c>.</summary>
+internal sealed record AblateResult(string Report, int Rows);

@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace Pluralistic.Cli.Commands;
+
+/// <summary>Options several commands share, created fresh per command (System.CommandLine options belong to one parent).</summary>
+internal static class CommonOptions
+{
+    public static Option<bool> Json() => new("--json") { Description = "Print one machine-readable JSON object instead of human-readable output." };
+
+    public static Option<int> Seed(int defaultValue = 0) => new("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => defaultValue };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Device for TorchSharp work: cpu, cuda, cuda:N or auto.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<int> Threads() => new("--threads") { Description = "libtorch intra-op threads (0: libtorch's default).", DefaultValueFactory = _ => 0 };
+
+    public static Option<FileInfo> Data(string description) => new("--data") { Description = description, Required = true };
+
+    public static Option<DirectoryInfo> Run() => new("--run") { Description = "A run directory written by 'pluralistic train'.", Required = true };
+
+    public static Option<int> ContextPairs() => new("--context-pairs")
+    {
+        Description = "Use the first K records of each user (file order) to adapt that user; they are not predicted. The run is not modified.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<bool> ColdStart() => new("--cold-start")
+    {
+        Description = "Score users the run has no state for with the population-level state instead of failing.",
+    };
+
+    public static Option<bool> SkipInvalid() => new("--skip-invalid")
+    {
+        Description = "Skip invalid records (reporting how many) instead of failing on the first.",
+    };
+
+    public static Option<string?> Direction() => new("--direction")
+    {
+        Description = "Score every user with an explicit direction over named objectives, e.g. \"helpfulness=1,verbosity=-0.5\".",
+    };
+}

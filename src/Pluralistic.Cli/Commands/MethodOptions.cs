@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.Pal;
+using Pluralistic.Models.Vpl;
+using Pluralistic.Torch;
+
+namespace Pluralistic.Cli.Commands;
+
+/// <summary>
+/// The method-specific flags of <c>train</c>: each belongs to one model kind and maps onto that kind's options record.
+/// A flag given with another kind is an error that names the kind it belongs to.
+/// </summary>
+internal sealed class MethodOptions
+{
+    private readonly List<(Option Option, string Kind, Func<RewardTrainerOptions, ParseResult, RewardTrainerOptions> Apply)> _flags = [];
+
+    public MethodOptions()
+    {
+        var head = new Option<string?>("--head") { Description = "bt: the reward head, linear or mlp (default mlp)." };
+        head.AcceptOnlyFromAmong("linear", "mlp");
+        Add<BradleyTerryOptions, string?>(head, "bt", (o, v) => o with { Head = v == "linear" ? RewardHead.Linear : RewardHead.Mlp });
+
+        var variant = new Option<string?>("--variant") { Description = "pal: a (distance to a fixed ideal point) or b (prompt-conditioned ideal point; default)." };
+        variant.AcceptOnlyFromAmong("a", "b");
+        Add<PalOptions, string?>(variant, "pal", (o, v) => o with { Variant = v == "a" ? PalVariant.A : PalVariant.B });
+        Add<PalOptions, int?>(new Option<int?>("--prototypes") { Description = "pal: number of shared prototypes K (default: 32 without prompts, 4 with)." }, "pal", (o, v) => o with { Prototypes = v!.Value });
+
+        Add<VplOptions, int?>(new Option<int?>("--latent") { Description = "vpl: latent size (default 16)." }, "vpl", (o, v) => o with { LatentSize = v!.Value });
+        Add<VplOptions, double?>(new Option<double?>("--beta") { Description = "vpl: KL weight (default 1e-3)." }, "vpl", (o, v) => o with { Beta = v!.Value });
+        Add<VplOptions, int?>(new Option<int?>("--context-min") { Description = "vpl: smallest training context (default 2)." }, "vpl", (o, v) => o with { MinContextPairs = v!.Value });
+        Add<VplOptions, int?>(new Option<int?>("--context-max") { Description = "vpl: largest training context (default 8)." }, "vpl", (o, v) => o with { MaxContextPairs = v!.Value });
+        var scaling = new Option<string?>("--reward-scaling") { Description = "vpl: none, or win-probability (rewards comparable across users)." };
+        scaling.AcceptOnlyFromAmong("none", "win-probability");
+        Add<VplOptions, string?>(scaling, "vpl", (o, v) => o with { RewardScaling = v == "win-probability" ? VplRewardScaling.WinProbability : VplRewardScaling.None });
+    }
+
+    public IEnumerable<Option> Options => _flags.Select(f => f.Option);
+
+    /// <summary>Applies the flags the user gave, refusing those of other kinds.</summary>
+    public RewardTrainerOptions Apply(string kind, RewardTrainerOptions options, ParseResult parse)
+    {
+        foreach (var (option, owner, apply) in _flags)
+        {
+            if (parse.GetResult(option) is null)
+            {
+                continue;
+            }
+
+            if (owner != kind)
+            {
+                throw new ArgumentException($"{option.Name} applies to --model {owner}, not {kind}");
+            }
+
+            options = apply(options, parse);
+        }
+
+        return options;
+    }
+
+    private void Add<TOptions, TValue>(Option<TValue> option, string kind, Func<TOptions, TValue, TOptions> apply)
+        where TOptions : RewardTrainerOptions =>
+        _flags.Add((option, kind, (options, parse) => apply((TOptions)options, parse.GetValue(option)!)));
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using Pluralistic.Cli.Output;
+using Pluralistic.Models;
+using Pluralistic.Runs;
+using Pluralistic.Torch;
+using Spectre.Console;
+
+namespace Pluralistic.Cli.Commands;
+
+/// <summary><c>pluralistic train</c>: trains a population model and the seen users' states into a run directory.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var model = new Option<string>("--model")
+        {
+            Description = $"The method: {string.Join(", ", RewardModelKinds.All.Select(k => k.Name))} (available now: {string.Join(", ", RewardModelKinds.AvailableNames)}).",
+            Required = true,
+        };
+        var data = CommonOptions.Data("Training pairs (JSONL).");
+        var output = new Option<DirectoryInfo>("--out") { Description = "The run directory to write.", Required = true };
+        var seed = CommonOptions.Seed();
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the data (default: the method's)." };
+        var device = CommonOptions.Device();
+        var threads = CommonOptions.Threads();
+        var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
+        var skipInvalid = CommonOptions.SkipInvalid();
+        var json = CommonOptions.Json();
+        var methodOptions = new MethodOptions();
+
+        var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
+        {
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, json,
+        };
+        foreach (var option in methodOptions.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var quiet = parse.GetValue(json);
+            var kind = RewardModelKinds.Get(parse.GetValue(model)!);
+            var directory = parse.GetValue(output)!.FullName;
+            if (File.Exists(Path.Combine(directory, Checkpoint.ManifestFile)) && !parse.GetValue(force))
+            {
+                throw new RunDirectoryException(directory, $"'{directory}' already holds a run; pass --force to overwrite it");
+            }
+
+            var options = methodOptions.Apply(kind.Name, kind.DefaultOptions!(), parse);
+            options = options with
+            {
+                Seed = parse.GetValue(seed),
+                Epochs = parse.GetValue(epochs) ?? options.Epochs,
+                Device = parse.GetValue(device)!,
+                Threads = parse.GetValue(threads),
+            };
+            options.Validate();
+
+            var (dataset, embedder) = await CliData.LoadForTrainingAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
+            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), embedder, cancellationToken).ConfigureAwait(false);
+
+            var result = new TrainResult(
+                kind.Name,
+                directory,
+                dataset.Count,
+                dataset.Users.Count,
+                manifest.Weights.Sha256,
+                manifest.Metrics);
+            if (quiet)
+            {
+                await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.TrainResult).ConfigureAwait(false);
+                return 0;
+            }
+
+            environment.Console.MarkupLine(
+                $"Trained [bold]{Markup.Escape(kind.DisplayName)}[/] on {dataset.Count} pairs of {dataset.Users.Count} users; run written to {Markup.Escape(directory)}");
+            var table = new Table().AddColumns("metric", "value");
+            foreach (var (name, value) in manifest.Metrics)
+            {
+                table.AddRow(name, value.ToString("G4", CultureInfo.InvariantCulture));
+            }
+
+            environment.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>The result of <c>train</c>.</summary>
+internal sealed record TrainResult(string Model, string Run, int Records, int Users, string Fingerprint, IReadOnlyDictionary<string, double> Metrics);

@@ -1,0 +1,3 @@
+using Pluralistic.Cli;
+
+return await CliApplication.RunAsync(args, CliEnvironment.CreateDefault()).ConfigureAwait(false);

@@ -1,0 +1,107 @@
+using Pluralistic.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.Pal;
+
+/// <summary>
+/// PAL (Chen et al., 2024): every user is a mixture w_u = softmax(W_u) over K shared prototypes. PAL-A rewards a
+/// response by minus its distance to the user's ideal point f(w_u P); PAL-B by a scaled cosine with a
+/// prompt-conditioned ideal point sum_k w_uk g_k(prompt). A user's state is the K logits W_u; a new user is fitted
+/// from a few pairs with everything else frozen.
+/// </summary>
+public sealed class PalRewardModel : TorchUserRewardModel
+{
+    /// <summary>The model kind.</summary>
+    public const string KindName = "pal";
+
+    private readonly PalNetwork _network;
+    private readonly PalOptions _options;
+    private readonly float[] _coldStart;
+
+    internal PalRewardModel(PalNetwork network, TorchModelInfo info, PalOptions options, IUserStateStore store, Device device, bool ownsStore)
+        : base(network, info, store, device, ownsStore)
+    {
+        _network = network;
+        _options = options;
+        using var scope = NewDisposeScope();
+        _coldStart = network.PopulationLogits.cpu().data<float>().ToArray();
+    }
+
+    private PalRewardModel(PalRewardModel source, IUserStateStore store)
+        : base(source, store)
+    {
+        _network = source._network;
+        _options = source._options;
+        _coldStart = source._coldStart;
+    }
+
+    /// <summary>The variant (A: fixed ideal points; B: prompt-conditioned ideal points).</summary>
+    public PalVariant Variant => _options.Variant;
+
+    /// <summary>K, the number of shared prototypes and the length of every user's state.</summary>
+    public int Prototypes => _network.K;
+
+    /// <inheritdoc />
+    protected override int StateSize => _network.K;
+
+    /// <inheritdoc />
+    public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new PalRewardModel(this, store);
+
+    /// <summary>Loads a model from verified run-directory contents.</summary>
+    /// <param name="manifest">The manifest.</param>
+    /// <param name="weights">The verified weights.</param>
+    /// <param name="store">The user state store (owned by the model).</param>
+    /// <param name="device">The device.</param>
+    /// <returns>The model.</returns>
+    public static PalRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.PalOptions);
+        // Built under the seeding lock: its (overwritten) initialisation must not draw from the process-wide generator
+        // while another model is being built from a seed.
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
+        ModelOptionsJson.LoadWeights(network, weights, manifest);
+        network.to(device);
+        return new PalRewardModel(network, PalTrainer.Describe(manifest, options), options, store, device, ownsStore: true);
+    }
+
+    /// <summary>A user state's mixture weights over the K prototypes: softmax of its logits.</summary>
+    /// <param name="state">A state of this model.</param>
+    /// <returns>K weights summing to 1.</returns>
+    public static double[] MixtureWeights(UserState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var logits = state.Vector.Span;
+        var max = double.NegativeInfinity;
+        foreach (var x in logits)
+        {
+            max = Math.Max(max, x);
+        }
+
+        var weights = new double[logits.Length];
+        double sum = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            weights[i] = Math.Exp(logits[i] - max);
+            sum += weights[i];
+        }
+
+        return weights.Select(w => w / sum).ToArray();
+    }
+
+    /// <inheritdoc />
+    protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>
+        _network.RewardMatrix(_network.Encode(responses, prompts), states);
+
+    /// <inheritdoc />
+    protected override Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor states) =>
+        _network.Rewards(_network.Encode(responses, prompts), states);
+
+    /// <inheritdoc />
+    protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
+        PalUserFitter.Fit(_network, _options, evidence, Device, cancellationToken);
+
+    /// <inheritdoc />
+    protected override float[] ColdStartState() => (float[])_coldStart.Clone();
+}

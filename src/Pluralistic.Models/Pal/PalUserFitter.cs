@@ -1,0 +1,121 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.Pal;
+
+/// <summary>
+/// Fits users' mixture logits W_u from their pairs with every population parameter frozen: all users of a call in
+/// one batched, full-batch Adam optimisation over a [users, K] tensor. The response side of every pair is encoded
+/// once, without gradients; each step differentiates only with respect to the logits (<c>autograd.grad</c>, so
+/// nothing is accumulated into the shared module and concurrent fits do not interfere). The fit starts at the
+/// population's logits, and a Gaussian prior with the seen users' mean and covariance keeps users with one or two
+/// pairs near the population along the directions in which users actually differ.
+/// </summary>
+internal static class PalUserFitter
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Epsilon = 1e-8;
+
+    /// <summary>One vector of K logits per user; each dataset holds one user's pairs.</summary>
+    public static float[][] Fit(PalNetwork network, PalOptions options, IReadOnlyList<PreferenceDataset> evidence, Device device, CancellationToken cancellationToken)
+    {
+        var users = evidence.Count;
+        if (users == 0)
+        {
+            return [];
+        }
+
+        var k = network.K;
+        using var scope = NewDisposeScope();
+        var (responses, prompts, weights) = Pad(evidence, device);
+        ResponseSide side;
+        using (no_grad())
+        {
+            // [U, 2L] rows: each user's chosen responses, then the rejected ones.
+            side = network.Encode(responses, prompts);
+        }
+
+        var length = weights.shape[1];
+        var start = network.PopulationLogits.unsqueeze(0).expand(users, k);
+        var priorMean = network.PriorMean.unsqueeze(0);
+        var precision = network.PriorPrecision;
+        var logits = start.clone().requires_grad_(true);
+        var m = zeros_like(start);
+        var v = zeros_like(start);
+        var priorWeight = options.AdaptPriorStrength / 2;
+        for (var step = 1; step <= options.AdaptSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var stepScope = NewDisposeScope();
+            Tensor gradient;
+            using (enable_grad())
+            {
+                var rewards = network.Rewards(side, logits.unsqueeze(1));
+                var margin = rewards.narrow(1, 0, length) - rewards.narrow(1, length, length);
+                var loss = (PalLosses.PerPair(margin, options) * weights).sum();
+                if (priorWeight > 0)
+                {
+                    // Mahalanobis distance of the centred logits from the seen users' mean.
+                    var deviation = logits - logits.mean([1], keepdim: true) - priorMean;
+                    loss += (deviation.matmul(precision) * deviation).sum() * priorWeight;
+                }
+
+                // Only the logits are differentiated: nothing is accumulated into the shared population module.
+                gradient = torch.autograd.grad([loss], [logits])[0];
+            }
+
+            using (no_grad())
+            {
+                m.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
+                v.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
+                var stepSize = options.AdaptLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
+                logits.sub_(m / (v.sqrt() + Epsilon) * stepSize);
+            }
+        }
+
+        var flat = logits.detach().cpu().contiguous().data<float>().ToArray();
+        if (flat.Any(x => !float.IsFinite(x)))
+        {
+            throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptLearningRate");
+        }
+
+        return Enumerable.Range(0, users).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Every user's pairs padded to the longest: responses [U, 2L, d] (chosen then rejected), prompts [U, 2L, dp]
+    /// or <see langword="null"/>, and weights [U, L] (0 for padding).
+    /// </summary>
+    private static (Tensor Responses, Tensor? Prompts, Tensor Weights) Pad(IReadOnlyList<PreferenceDataset> evidence, Device device)
+    {
+        var users = evidence.Count;
+        var length = evidence.Max(e => e.Count);
+        var d = evidence[0].ResponseDimension;
+        var dp = evidence[0].PromptDimension;
+        var responses = new float[users * 2 * length * d];
+        var prompts = new float[users * 2 * length * dp];
+        var weights = new float[users * length];
+        for (var u = 0; u < users; u++)
+        {
+            var data = evidence[u];
+            var n = data.Count;
+            var chosenAt = u * 2 * length * d;
+            var rejectedAt = chosenAt + (length * d);
+            data.ChosenVectors.Span.CopyTo(responses.AsSpan(chosenAt, n * d));
+            data.RejectedVectors.Span.CopyTo(responses.AsSpan(rejectedAt, n * d));
+            if (dp > 0)
+            {
+                data.PromptVectors.Span.CopyTo(prompts.AsSpan(u * 2 * length * dp, n * dp));
+                data.PromptVectors.Span.CopyTo(prompts.AsSpan(((u * 2) + 1) * length * dp, n * dp));
+            }
+
+            data.Weights.Span.CopyTo(weights.AsSpan(u * length, n));
+        }
+
+        return (
+            tensor(responses, [users, 2 * length, d], ScalarType.Float32, device),
+            dp == 0 ? null : tensor(prompts, [users, 2 * length, dp], ScalarType.Float32, device),
+            tensor(weights, [users, length], ScalarType.Float32, device));
+    }
+}

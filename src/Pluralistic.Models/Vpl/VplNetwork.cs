@@ -1,0 +1,221 @@
+using Pluralistic.Torch.Modules;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.Vpl;
+
+/// <summary>
+/// VPL's population module. The posterior q(z | context): a pair encoder (by default the difference of one MLP over
+/// [response ; prompt] applied to chosen and rejected; optionally the reference's MLP over [chosen ; rejected]), one
+/// self-attention set encoder over the user's pairs with masked mean pooling, and linear heads for the mean and
+/// log-variance (both clamped to [-1, 1]). The latent used for scoring is the L2-normalised mean
+/// scaled by sqrt(latent) (a sample instead of the mean while training); the prior's mean 0 stays 0. The reward
+/// head is an MLP over [response ; prompt ; z] whose first layer is split as W_x [response ; prompt] + W_z z + b,
+/// so M responses and N latents combine into an M x N grid by broadcasting instead of M x N concatenations.
+/// </summary>
+internal sealed class VplNetwork : nn.Module
+{
+    /// <summary>Floats of the largest [rows, latents, hidden] activation built at once when scoring grids.</summary>
+    private const long GridBudget = 1L << 22;
+
+    private readonly PairEncoder pairEncoder;
+    private readonly SetEncoder setEncoder;
+    private readonly Linear posteriorMean;
+    private readonly Linear posteriorLogVariance;
+    private readonly Linear rewardInput;
+    private readonly Linear rewardLatent;
+    private readonly nn.Module<Tensor, Tensor> rewardActivation;
+    private readonly Mlp rewardOutput;
+    private readonly Tensor? referenceResponses;
+    private readonly Tensor? referencePrompts;
+
+    public VplNetwork(int responseDimension, int promptDimension, VplOptions options)
+        : base("vpl")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ResponseDimension = responseDimension;
+        PromptDimension = promptDimension;
+        LatentSize = options.LatentSize;
+        pairEncoder = new PairEncoder(responseDimension, promptDimension, options.EncoderHiddenSizes, options.EncoderWidth, includeDifference: true, options.Activation, encoding: options.PairEncoding);
+        setEncoder = new SetEncoder(options.EncoderWidth, options.AttentionHeads);
+        posteriorMean = nn.Linear(options.EncoderWidth, options.LatentSize);
+        posteriorLogVariance = nn.Linear(options.EncoderWidth, options.LatentSize);
+        var first = options.HeadHiddenSizes[0];
+        HeadWidth = first;
+        rewardInput = nn.Linear(responseDimension + promptDimension, first);
+        rewardLatent = nn.Linear(options.LatentSize, first, hasBias: false);
+        rewardActivation = Mlp.Create(options.Activation);
+        rewardOutput = new Mlp(first, options.HeadHiddenSizes.Skip(1).ToList(), 1, options.Activation, name: "reward_output");
+        if (options.RewardScaling == VplRewardScaling.WinProbability)
+        {
+            referenceResponses = zeros(options.ReferenceResponses, responseDimension);
+            referencePrompts = promptDimension > 0 ? zeros(options.ReferenceResponses, promptDimension) : null;
+        }
+
+        RegisterComponents();
+    }
+
+    public int ResponseDimension { get; }
+
+    public int PromptDimension { get; }
+
+    public int LatentSize { get; }
+
+    /// <summary>The width of the reward head's first hidden layer.</summary>
+    public int HeadWidth { get; }
+
+    /// <summary>Whether rewards are reported as win probabilities against the reference set.</summary>
+    public bool ScalesRewards => referenceResponses is not null;
+
+    /// <summary>Fills the reference set of <see cref="VplRewardScaling.WinProbability"/> (training only).</summary>
+    /// <param name="responses">[R, d].</param>
+    /// <param name="prompts">[R, dp] or <see langword="null"/>.</param>
+    public void SetReferenceSet(Tensor responses, Tensor? prompts)
+    {
+        using var noGrad = no_grad();
+        referenceResponses!.copy_(responses);
+        referencePrompts?.copy_(prompts!);
+    }
+
+    /// <summary>q(z | context) for padded sets of pairs.</summary>
+    /// <param name="chosen">[B, K, d].</param>
+    /// <param name="rejected">[B, K, d].</param>
+    /// <param name="prompts">[B, K, dp] or <see langword="null"/>.</param>
+    /// <param name="mask">[B, K]: 1 for a real pair, 0 for padding.</param>
+    /// <returns>Mean and log-variance, each [B, latent], clamped to [-1, 1].</returns>
+    public (Tensor Mean, Tensor LogVariance) Posterior(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor mask)
+    {
+        var items = pairEncoder.call(chosen, rejected, prompts);
+        var pooled = setEncoder.call(items, mask);
+        return (posteriorMean.call(pooled).clamp(-1, 1), posteriorLogVariance.call(pooled).clamp(-1, 1));
+    }
+
+    /// <summary>
+    /// The latent that conditions the reward: the mean, or a reparameterised sample when <paramref name="noise"/> is
+    /// given, L2-normalised and scaled by sqrt(latent). A zero vector (the prior's mean) stays zero.
+    /// </summary>
+    /// <param name="mean">[..., latent].</param>
+    /// <param name="logVariance">[..., latent] (used with <paramref name="noise"/>).</param>
+    /// <param name="noise">Standard normal noise of the same shape, or <see langword="null"/> for the mean.</param>
+    /// <returns>[..., latent].</returns>
+    public Tensor Latent(Tensor mean, Tensor logVariance, Tensor? noise)
+    {
+        var z = noise is null ? mean : mean + (logVariance.mul(0.5).exp() * noise);
+        return z.div(z.norm(-1, keepdim: true).clamp_min(1e-6)).mul(Math.Sqrt(LatentSize));
+    }
+
+    /// <summary>The scoring latent of state vectors [mean ; log-variance].</summary>
+    /// <param name="states">[N, 2 x latent].</param>
+    /// <returns>[N, latent].</returns>
+    public Tensor StateLatent(Tensor states) => Latent(states.narrow(1, 0, LatentSize), states.narrow(1, LatentSize, LatentSize), null);
+
+    /// <summary>KL(N(mean, exp(logVariance)) || N(0, I)), summed over latent dimensions.</summary>
+    /// <param name="mean">[B, latent].</param>
+    /// <param name="logVariance">[B, latent].</param>
+    /// <returns>[B].</returns>
+    public static Tensor KlToPrior(Tensor mean, Tensor logVariance) =>
+        (logVariance.exp() + mean.pow(2) - 1 - logVariance).sum(-1).mul(0.5);
+
+    /// <summary>The response (and prompt) part of the reward head's first layer.</summary>
+    /// <param name="responses">[..., d].</param>
+    /// <param name="prompts">[..., dp] or <see langword="null"/>.</param>
+    /// <returns>[..., head width].</returns>
+    public Tensor ResponseProjection(Tensor responses, Tensor? prompts) =>
+        rewardInput.call(prompts is null ? responses : cat([responses, prompts], dim: -1));
+
+    /// <summary>The latent part of the reward head's first layer.</summary>
+    /// <param name="latents">[..., latent].</param>
+    /// <returns>[..., head width].</returns>
+    public Tensor LatentProjection(Tensor latents) => rewardLatent.call(latents);
+
+    /// <summary>Finishes the reward head from the two projections; they broadcast against each other.</summary>
+    /// <param name="responseProjection">[..., head width].</param>
+    /// <param name="latentProjection">[..., head width].</param>
+    /// <returns>The broadcast shape without the last dimension.</returns>
+    public Tensor Rewards(Tensor responseProjection, Tensor latentProjection) =>
+        rewardOutput.call(rewardActivation.call(responseProjection + latentProjection)).squeeze(-1);
+
+    /// <summary>Rewards of M projected responses under N projected latents, built in row chunks that bound memory.</summary>
+    /// <param name="responseProjection">[M, head width].</param>
+    /// <param name="latentProjection">[N, head width].</param>
+    /// <returns>[M, N].</returns>
+    public Tensor RewardGrid(Tensor responseProjection, Tensor latentProjection)
+    {
+        var m = responseProjection.shape[0];
+        var n = latentProjection.shape[0];
+        var rows = Math.Max(1, GridBudget / Math.Max(n * HeadWidth, 1));
+        if (rows >= m)
+        {
+            return Rewards(responseProjection.unsqueeze(1), latentProjection.unsqueeze(0));
+        }
+
+        var parts = new List<Tensor>();
+        for (long start = 0; start < m; start += rows)
+        {
+            using var scope = NewDisposeScope();
+            var length = Math.Min(rows, m - start);
+            parts.Add(Rewards(responseProjection.narrow(0, start, length).unsqueeze(1), latentProjection.unsqueeze(0)).MoveToOuterDisposeScope());
+        }
+
+        return cat(parts, dim: 0);
+    }
+
+    /// <summary>Rewards of M responses for N latents, scaled when the model reports win probabilities.</summary>
+    /// <param name="responses">[M, d].</param>
+    /// <param name="prompts">[M, dp] or <see langword="null"/>.</param>
+    /// <param name="latents">[N, latent].</param>
+    /// <returns>[M, N].</returns>
+    public Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor latents)
+    {
+        var latentProjection = LatentProjection(latents);
+        var rewards = RewardGrid(ResponseProjection(responses, prompts), latentProjection);
+        if (!ScalesRewards)
+        {
+            return rewards;
+        }
+
+        // Win probability against every reference response, for each user: [M, N] vs [R, N].
+        var reference = RewardGrid(ResponseProjection(referenceResponses!, referencePrompts), latentProjection);
+        var m = rewards.shape[0];
+        var n = rewards.shape[1];
+        var rows = Math.Max(1, GridBudget / Math.Max(n * reference.shape[0], 1));
+        var parts = new List<Tensor>();
+        for (long start = 0; start < m; start += rows)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = rewards.narrow(0, start, Math.Min(rows, m - start));
+            parts.Add((chunk.unsqueeze(1) - reference.unsqueeze(0)).sigmoid().mean([1]).MoveToOuterDisposeScope());
+        }
+
+        return cat(parts, dim: 0);
+    }
+
+    /// <summary>Row i of the responses under latent i, scaled when the model reports win probabilities.</summary>
+    /// <param name="responses">[B, d].</param>
+    /// <param name="prompts">[B, dp] or <see langword="null"/>.</param>
+    /// <param name="latents">[B, latent].</param>
+    /// <returns>[B].</returns>
+    public Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor latents)
+    {
+        var latentProjection = LatentProjection(latents);
+        var rewards = Rewards(ResponseProjection(responses, prompts), latentProjection);
+        if (!ScalesRewards)
+        {
+            return rewards;
+        }
+
+        var referenceProjection = ResponseProjection(referenceResponses!, referencePrompts);
+        var b = rewards.shape[0];
+        var rows = Math.Max(1, GridBudget / Math.Max(referenceProjection.shape[0] * HeadWidth, 1));
+        var parts = new List<Tensor>();
+        for (long start = 0; start < b; start += rows)
+        {
+            using var scope = NewDisposeScope();
+            var length = Math.Min(rows, b - start);
+            var reference = Rewards(referenceProjection.unsqueeze(1), latentProjection.narrow(0, start, length).unsqueeze(0));
+            parts.Add((rewards.narrow(0, start, length).unsqueeze(0) - reference).sigmoid().mean([0]).MoveToOuterDisposeScope());
+        }
+
+        return cat(parts, dim: 0);
+    }
+}

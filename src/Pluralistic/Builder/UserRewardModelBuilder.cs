@@ -1,0 +1,68 @@
+namespace Pluralistic;
+
+/// <summary>
+/// Composes a reward model with middleware, as Microsoft.Extensions.AI's client builders do: <see cref="Use(Func{IUserRewardModel, IServiceProvider, IUserRewardModel})"/>
+/// adds a layer, and <see cref="Build"/> applies the layers in reverse order, so the first one added is the
+/// outermost (it sees every call first).
+/// </summary>
+public sealed class UserRewardModelBuilder
+{
+    private readonly Func<IServiceProvider, IUserRewardModel> _innerFactory;
+    private readonly List<Func<IUserRewardModel, IServiceProvider, IUserRewardModel>> _layers = [];
+
+    /// <summary>Starts from a model.</summary>
+    /// <param name="innerModel">The innermost model.</param>
+    public UserRewardModelBuilder(IUserRewardModel innerModel)
+    {
+        ArgumentNullException.ThrowIfNull(innerModel);
+        _innerFactory = _ => innerModel;
+    }
+
+    /// <summary>Starts from a factory of the innermost model (resolved when the pipeline is built).</summary>
+    /// <param name="innerFactory">Creates the innermost model.</param>
+    public UserRewardModelBuilder(Func<IServiceProvider, IUserRewardModel> innerFactory)
+    {
+        _innerFactory = innerFactory ?? throw new ArgumentNullException(nameof(innerFactory));
+    }
+
+    /// <summary>Adds a layer.</summary>
+    /// <param name="layer">Wraps the model built so far.</param>
+    /// <returns>The builder.</returns>
+    public UserRewardModelBuilder Use(Func<IUserRewardModel, IUserRewardModel> layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return Use((inner, _) => layer(inner));
+    }
+
+    /// <summary>Adds a layer that needs services.</summary>
+    /// <param name="layer">Wraps the model built so far.</param>
+    /// <returns>The builder.</returns>
+    public UserRewardModelBuilder Use(Func<IUserRewardModel, IServiceProvider, IUserRewardModel> layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>Builds the pipeline.</summary>
+    /// <param name="services">Services for the layers; an empty provider when <see langword="null"/>.</param>
+    /// <returns>The outermost model.</returns>
+    public IUserRewardModel Build(IServiceProvider? services = null)
+    {
+        services ??= EmptyServiceProvider.Instance;
+        var model = _innerFactory(services);
+        for (var i = _layers.Count - 1; i >= 0; i--)
+        {
+            model = _layers[i](model, services) ?? throw new InvalidOperationException($"layer {i} of the user reward model builder returned null");
+        }
+
+        return model;
+    }
+
+    private sealed class EmptyServiceProvider : IServiceProvider
+    {
+        public static readonly EmptyServiceProvider Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Pluralistic.Runs;
+using Pluralistic.Text;
+using Pluralistic.Torch;
+
+namespace Pluralistic;
+
+/// <summary>Registers Pluralistic in an application's service container (Microsoft.Extensions.DependencyInjection).</summary>
+public static class PluralisticServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the SDK's process-wide settings (validated when the host starts) and a <see cref="PluralisticContext"/>
+    /// built from them; applies the thread count when the context is first resolved.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the settings.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddPluralistic(this IServiceCollection services, Action<PluralisticOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<PluralisticOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options
+            .Validate(o => o.Threads >= 0, "Pluralistic: Threads must be 0 (libtorch's default) or more")
+            .Validate(o => DeviceIsUsable(o.Device), "Pluralistic: Device must be cpu, cuda, cuda:N or auto, and CUDA must be available when asked for")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<PluralisticOptions>>().Value;
+            TorchRuntime.SetThreads(settings.Threads);
+            return new PluralisticContext(settings.Seed, settings.Device, settings.Threads);
+        });
+        return services;
+    }
+
+    /// <summary>Registers a reward model (singleton) built by <paramref name="innerFactory"/>; add middleware on the returned builder.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="innerFactory">Creates the innermost model.</param>
+    /// <returns>The builder of the model's pipeline.</returns>
+    public static UserRewardModelBuilder AddUserRewardModel(this IServiceCollection services, Func<IServiceProvider, IUserRewardModel> innerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new UserRewardModelBuilder(innerFactory);
+        services.AddSingleton(sp => builder.Build(sp));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the model of a run directory (singleton). The run is checked when the host starts; the model opens
+    /// with its saved text embedder, if it has one, so the text convenience methods work.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="configure">Configures how the run is opened.</param>
+    /// <returns>The builder of the model's pipeline.</returns>
+    public static UserRewardModelBuilder AddUserRewardModel(this IServiceCollection services, string runDirectory, Action<RunModelOptions>? configure = null) =>
+        services.AddUserRewardModel(RegisterRun(services, Options.DefaultName, runDirectory, configure));
+
+    /// <summary>Registers a keyed reward model (singleton), so several methods can run side by side.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="serviceKey">The key (resolve with <c>[FromKeyedServices(key)]</c> or <c>GetRequiredKeyedService</c>).</param>
+    /// <param name="innerFactory">Creates the innermost model.</param>
+    /// <returns>The builder of the model's pipeline.</returns>
+    public static UserRewardModelBuilder AddKeyedUserRewardModel(this IServiceCollection services, object? serviceKey, Func<IServiceProvider, IUserRewardModel> innerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new UserRewardModelBuilder(innerFactory);
+        services.AddKeyedSingleton(serviceKey, (sp, _) => builder.Build(sp));
+        return builder;
+    }
+
+    /// <summary>Registers the model of a run directory under a key.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="serviceKey">The key.</param>
+    /// <param name="runDirectory">The run directory.</param>
+    /// <param name="configure">Configures how the run is opened.</param>
+    /// <returns>The builder of the model's pipeline.</returns>
+    public static UserRewardModelBuilder AddKeyedUserRewardModel(this IServiceCollection services, object serviceKey, string runDirectory, Action<RunModelOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        return services.AddKeyedUserRewardModel(serviceKey, RegisterRun(services, "pluralistic-run:" + serviceKey, runDirectory, configure));
+    }
+
+    private static Func<IServiceProvider, IUserRewardModel> RegisterRun(IServiceCollection services, string name, string runDirectory, Action<RunModelOptions>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runDirectory);
+        services.AddOptions<RunModelOptions>(name)
+            .Configure(o =>
+            {
+                o.RunDirectory = runDirectory;
+                configure?.Invoke(o);
+            })
+            .Validate(o => File.Exists(Path.Combine(o.RunDirectory, Checkpoint.ManifestFile)), $"Pluralistic: '{runDirectory}' is not a run directory (no {Checkpoint.ManifestFile})")
+            .Validate(o => o.EmbeddingCacheCapacity >= 0, "Pluralistic: EmbeddingCacheCapacity must be 0 (off) or more")
+            .ValidateOnStart();
+        return sp =>
+        {
+            var run = sp.GetRequiredService<IOptionsMonitor<RunModelOptions>>().Get(name);
+            var device = run.Device ?? sp.GetService<IOptions<PluralisticOptions>>()?.Value.Device ?? "auto";
+            var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device });
+            var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
+            if (embedder is null)
+            {
+                return model;
+            }
+
+            var generator = run.EmbeddingCacheCapacity > 0
+                ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity)
+                : (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>)embedder;
+            return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
+        };
+    }
+
+    private static bool DeviceIsUsable(string? device)
+    {
+        try
+        {
+            TorchRuntime.ResolveDevice(device);
+            return true;
+        }
+        catch (PluralisticException)
+        {
+            return false;
+        }
+    }
+}

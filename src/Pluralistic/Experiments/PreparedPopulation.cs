@@ -1,0 +1,77 @@
+using Pluralistic.Data;
+using Pluralistic.Text;
+
+namespace Pluralistic.Experiments;
+
+/// <summary>A synthetic population ready for an experiment: datasets of its splits, its oracle, and its text embedder when it is a text population.</summary>
+public sealed record PreparedPopulation
+{
+    /// <summary>Every preset an experiment can run: the vector presets, then the text preset.</summary>
+    public static IReadOnlyList<string> Presets { get; } = [.. SyntheticPopulation.PresetNames, SyntheticTextPopulation.PresetName];
+
+    /// <summary>The preset.</summary>
+    public required string Preset { get; init; }
+
+    /// <summary>What the preset models.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>Training pairs.</summary>
+    public required PreferenceDataset Train { get; init; }
+
+    /// <summary>Held-out pairs of seen users.</summary>
+    public required PreferenceDataset TestSeen { get; init; }
+
+    /// <summary>Pairs of unseen users (each user's first pairs serve as context).</summary>
+    public required PreferenceDataset TestUnseen { get; init; }
+
+    /// <summary>The oracle report.</summary>
+    public required OracleReport Oracle { get; init; }
+
+    /// <summary>The embedder fitted on the training texts (text presets only).</summary>
+    public HashedNgramEmbeddingGenerator? Embedder { get; init; }
+
+    /// <summary>For the text preset, which test_unseen records are on the contested topic.</summary>
+    public IReadOnlySet<int> ContestedUnseenRecords { get; init; } = new HashSet<int>();
+
+    /// <summary>Writes the population's files (JSONL splits and oracle.json).</summary>
+    public required Func<string, CancellationToken, Task> WriteAsync { get; init; }
+
+    /// <summary>Generates and prepares a preset.</summary>
+    /// <param name="preset">A preset of <see cref="Presets"/>.</param>
+    /// <param name="options">Sizes and seed (the preset is set here).</param>
+    /// <param name="cancellationToken">Cancels preparation.</param>
+    /// <returns>The prepared population.</returns>
+    public static async Task<PreparedPopulation> CreateAsync(string preset, SyntheticPopulationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (preset != SyntheticTextPopulation.PresetName)
+        {
+            var population = SyntheticPopulation.Generate(options with { Preset = preset });
+            return new PreparedPopulation
+            {
+                Preset = population.Preset,
+                Description = population.Description,
+                Train = population.ToDataset(population.Train),
+                TestSeen = population.ToDataset(population.TestSeen),
+                TestUnseen = population.ToDataset(population.TestUnseen),
+                Oracle = population.Oracle,
+                WriteAsync = population.WriteAsync,
+            };
+        }
+
+        var text = SyntheticTextPopulation.Generate(options);
+        var embedder = HashedNgramEmbeddingGenerator.Fit(text.Train.SelectMany(r => new[] { r.Prompt!, r.Chosen!, r.Rejected! }));
+        return new PreparedPopulation
+        {
+            Preset = SyntheticTextPopulation.PresetName,
+            Description = SyntheticTextPopulation.Describe(),
+            Train = await SyntheticTextPopulation.ToDatasetAsync(text.Train, embedder, cancellationToken).ConfigureAwait(false),
+            TestSeen = await SyntheticTextPopulation.ToDatasetAsync(text.TestSeen, embedder, cancellationToken).ConfigureAwait(false),
+            TestUnseen = await SyntheticTextPopulation.ToDatasetAsync(text.TestUnseen, embedder, cancellationToken).ConfigureAwait(false),
+            Oracle = text.Oracle,
+            Embedder = embedder,
+            ContestedUnseenRecords = Enumerable.Range(0, text.TestUnseen.Count).Where(i => SyntheticTextPopulation.IsContested(text.TestUnseen[i])).ToHashSet(),
+            WriteAsync = text.WriteAsync,
+        };
+    }
+}

@@ -1,0 +1,161 @@
+namespace Pluralistic.Tests.Cli;
+
+/// <summary>
+/// Every bad input gives a non-zero exit code and one line on stderr naming the problem, and leaves every file of
+/// the run it touched byte-for-byte unchanged.
+/// </summary>
+public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspace>
+{
+    public static TheoryData<string> Cases => new()
+    {
+        "invalid JSON",
+        "missing pair",
+        "NaN",
+        "Infinity",
+        "mixed dimensions",
+        "empty file",
+        "empty user id",
+        "unknown model kind",
+        "truncated weights",
+        "corrupt weights",
+        "foreign manifest",
+        "missing manifest",
+        "newer format version",
+        "corrupt user store",
+        "foreign user store",
+        "unknown user without context",
+        "dimension mismatch at scoring",
+        "direction on a model without objectives",
+        "bad data for adapt",
+        "train over an existing run",
+        "text without embeddings",
+        "negative context pairs",
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_fails_clearly_and_changes_nothing(string scenario)
+    {
+        var run = workspace.CopyRun("run-" + scenario.Replace(' ', '-'));
+        var good = workspace.TrainLines(4);
+        string[] args;
+        string expected;
+        string? data;
+        switch (scenario)
+        {
+            case "invalid JSON":
+                data = workspace.WriteFile("bad-json.jsonl", good[0], good[1], good[2][..(good[2].Length / 2)], good[3]);
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 3");
+                break;
+            case "missing pair":
+                data = workspace.WriteFile("missing-pair.jsonl", good[0], """{"user_id":"x","chosen_embedding":[1,2]}""");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: chosen_embedding is present but rejected_embedding is missing");
+                break;
+            case "NaN":
+                data = workspace.WriteFile("nan.jsonl", good[0], good[1].Replace("\"chosen_embedding\":[", "\"chosen_embedding\":[NaN,", StringComparison.Ordinal));
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: NaN and Infinity are not allowed");
+                break;
+            case "Infinity":
+                data = workspace.WriteFile("inf.jsonl", good[0], good[1], good[2].Replace("\"rejected_embedding\":[", "\"rejected_embedding\":[-Infinity,", StringComparison.Ordinal));
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 3: NaN and Infinity are not allowed");
+                break;
+            case "mixed dimensions":
+                data = workspace.WriteFile("mixed.jsonl", good[0], """{"user_id":"x","chosen_embedding":[1,2],"rejected_embedding":[3,4]}""");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: chosen_embedding has dimension 2, expected 12");
+                break;
+            case "empty file":
+                data = workspace.WriteFile("empty.jsonl");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "holds no records");
+                break;
+            case "empty user id":
+                data = workspace.WriteFile("empty-user.jsonl", good[0], good[1].Replace("\"user_id\":\"", "\"user_id\":\"\",\"x\":\"", StringComparison.Ordinal));
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: user_id is empty");
+                break;
+            case "unknown model kind":
+                (args, expected) = (["train", "--model", "gpt", "--data", workspace.Train, "--out", run, "--force"], "unknown model kind 'gpt'");
+                break;
+            case "truncated weights":
+                File.WriteAllBytes(Path.Combine(run, "weights.bin"), File.ReadAllBytes(Path.Combine(run, "weights.bin"))[..100]);
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "never.jsonl")], "truncated");
+                break;
+            case "corrupt weights":
+                var weights = File.ReadAllBytes(Path.Combine(run, "weights.bin"));
+                weights[^5] ^= 0x40;
+                File.WriteAllBytes(Path.Combine(run, "weights.bin"), weights);
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "does not match the SHA-256");
+                break;
+            case "foreign manifest":
+                File.WriteAllText(Path.Combine(run, "manifest.json"), """{"name":"another-tool","layers":3}""");
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "not a Pluralistic run manifest");
+                break;
+            case "missing manifest":
+                File.Delete(Path.Combine(run, "manifest.json"));
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "manifest.json is missing");
+                break;
+            case "newer format version":
+                File.WriteAllText(Path.Combine(run, "manifest.json"), File.ReadAllText(Path.Combine(run, "manifest.json")).Replace("\"format_version\": 1", "\"format_version\": 7", StringComparison.Ordinal));
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "format version 7");
+                break;
+            case "corrupt user store":
+                var store = File.ReadAllBytes(Path.Combine(run, "users.db"));
+                Array.Fill<byte>(store, 0x5A, 0, Math.Min(store.Length, 8192));
+                File.WriteAllBytes(Path.Combine(run, "users.db"), store);
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "users.db");
+                break;
+            case "foreign user store":
+                File.Copy(ForeignLiteDb(), Path.Combine(run, "users.db"), overwrite: true);
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "not a Pluralistic user state store");
+                break;
+            case "unknown user without context":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestUnseen, "--out", Path.Combine(workspace.Root, "never.jsonl")], "unknown user 'new-user-0001'");
+                break;
+            case "dimension mismatch at scoring":
+                data = workspace.WriteFile("dims.jsonl", """{"user_id":"user-0001","chosen_embedding":[1,2,3],"rejected_embedding":[3,2,1]}""");
+                (args, expected) = (["predict", "--run", run, "--data", data, "--out", Path.Combine(workspace.Root, "never.jsonl")], "has dimension 3, but the model expects 12");
+                break;
+            case "direction on a model without objectives":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "never.jsonl"), "--direction", "helpfulness=1"], "does not support scoring with an explicit direction");
+                break;
+            case "bad data for adapt":
+                data = workspace.WriteFile("adapt-bad.jsonl", good[0], good[1], "{\"user_id\":\"u\",\"chosen_embedding\":[1e999],\"rejected_embedding\":[1]}");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 3");
+                break;
+            case "train over an existing run":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run], "already holds a run");
+                break;
+            case "text without embeddings":
+                data = workspace.WriteFile("text.jsonl", """{"user_id":"u","prompt":"hi","chosen":"hello there","rejected":"go away"}""");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "no embedding generator");
+                break;
+            case "negative context pairs":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "never.jsonl"), "--context-pairs", "-2"], "--context-pairs");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(scenario));
+        }
+
+        var before = CliRunner.Snapshot(run);
+        var result = await CliRunner.RunAsync(args);
+
+        Assert.NotEqual(0, result.ExitCode);
+        var error = result.Error.TrimEnd('\n');
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.True(error.Contains(expected, StringComparison.Ordinal), error);
+        Assert.Equal(before, CliRunner.Snapshot(run));
+        Assert.False(File.Exists(Path.Combine(workspace.Root, "never.jsonl")), "no partial predictions file");
+    }
+
+    /// <summary>A LiteDB database written by some other application.</summary>
+    private string ForeignLiteDb()
+    {
+        var path = Path.Combine(workspace.Root, "foreign.db");
+        if (!File.Exists(path))
+        {
+            using var db = new LiteDB.LiteDatabase(path);
+            db.GetCollection("orders").Insert(new LiteDB.BsonDocument { ["item"] = "tea", ["count"] = 3 });
+        }
+
+        return path;
+    }
+}

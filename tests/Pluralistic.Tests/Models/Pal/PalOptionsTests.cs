@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Pluralistic.Models;
+using Pluralistic.Models.Pal;
+
+namespace Pluralistic.Tests.Models.Pal;
+
+public class PalOptionsTests
+{
+    [Fact]
+    public void Pal_is_an_available_kind_with_pal_options()
+    {
+        var kind = RewardModelKinds.Get("pal");
+        Assert.True(kind.IsAvailable);
+        var options = Assert.IsType<PalOptions>(kind.DefaultOptions!());
+        Assert.Equal(PalVariant.B, options.Variant);
+    }
+
+    [Fact]
+    public void K_defaults_by_the_data_shape_unless_set()
+    {
+        var options = new PalOptions();
+        Assert.Equal(PalOptions.DefaultPrototypes, options.ResolvePrototypes(0));
+        Assert.Equal(PalOptions.DefaultPromptPrototypes, options.ResolvePrototypes(16));
+        Assert.Equal(5, (options with { Prototypes = 5 }).ResolvePrototypes(16));
+    }
+
+    [Fact]
+    public void Bad_options_name_the_option()
+    {
+        Assert.Equal("Prototypes", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { Prototypes = -1 }.Validate()).ParamName);
+        Assert.Equal("AdaptSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { AdaptSteps = 0 }.Validate()).ParamName);
+        Assert.Equal("MaxScale", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { MaxScale = 1 }.Validate()).ParamName);
+    }
+
+    [Fact]
+    public void Options_round_trip_through_the_manifest_json()
+    {
+        var options = new PalOptions { Variant = PalVariant.A, Prototypes = 5, Loss = PalLoss.Hinge, ProjectorHiddenSizes = [16, 8] };
+        var json = ModelOptionsJson.Write(options, ModelOptionsJson.Default.PalOptions);
+        Assert.Equal("A", json.GetProperty("variant").GetString());
+        var back = json.Deserialize(ModelOptionsJson.Default.PalOptions)!;
+        Assert.Equal(options.Prototypes, back.Prototypes);
+        Assert.Equal(options.Loss, back.Loss);
+        Assert.Equal(options.ProjectorHiddenSizes, back.ProjectorHiddenSizes);
+    }
+}
