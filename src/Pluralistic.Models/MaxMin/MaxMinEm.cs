@@ -54,7 +54,7 @@ internal static class MaxMinEm
         var state = split
             ? new EmState(new int[users], k, active: 1, pairsPerUser)
             : new EmState(GroupInitialization.Assign(data, session.TrainRecords, k, options.Initialization, options.Seed), k, active: k, pairsPerUser);
-        var network = NewNetwork(session, options, k);
+        var network = NewNetwork(session, options, k, salt: 0);
         try
         {
             TrainingReport report;
@@ -63,8 +63,8 @@ internal static class MaxMinEm
                 var (first, second, fold) = Folds(session);
                 using var firstRows = new PairTensors(data, first, session.Device);
                 using var secondRows = new PairTensors(data, second, session.Device);
-                using var firstHeads = NewNetwork(session, options, k);
-                using var secondHeads = NewNetwork(session, options, k);
+                using var firstHeads = NewNetwork(session, options, k, salt: 1);
+                using var secondHeads = NewNetwork(session, options, k, salt: 2);
                 RunStages(state, options, split, iteration =>
                 {
                     MStep(firstHeads, firstRows, session, options, state, $"em {iteration} (k={state.Active}/{k}, first fold)", iteration * 2, progress, cancellationToken);
@@ -138,9 +138,11 @@ internal static class MaxMinEm
         }
     }
 
-    private static MaxMinNetwork NewNetwork(TrainingSession session, MaxMinOptions options, int k)
+    private static MaxMinNetwork NewNetwork(TrainingSession session, MaxMinOptions options, int k, int salt)
     {
-        var network = new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options);
+        // Each network seeded on its own (salted so the cross-fit folds' heads start apart), under the runtime's seed
+        // lock: the process-wide generator is shared with models training concurrently.
+        var network = TorchRuntime.Seeded(unchecked((options.Seed * 31) + salt), () => new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options));
         network.to(session.Device);
         return network;
     }
