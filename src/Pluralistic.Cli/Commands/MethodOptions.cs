@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -32,6 +33,15 @@ internal sealed class MethodOptions
         var scaling = new Option<string?>("--reward-scaling") { Description = "vpl: none, or win-probability (rewards comparable across users)." };
         scaling.AcceptOnlyFromAmong("none", "win-probability");
         Add<VplOptions, string?>(scaling, "vpl", (o, v) => o with { RewardScaling = v == "win-probability" ? VplRewardScaling.WinProbability : VplRewardScaling.None });
+
+        Add<MaxMinOptions, string?>(new Option<string?>("--groups") { Description = "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2)." }, "maxmin", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v!) });
+        var eStep = new Option<string?>("--e-step") { Description = "maxmin: hard, soft or hard-map (default hard-map)." };
+        eStep.AcceptOnlyFromAmong("hard", "soft", "hard-map");
+        Add<MaxMinOptions, string?>(eStep, "maxmin", (o, v) => o with { EStep = v switch { "hard" => MaxMinEStep.Hard, "soft" => MaxMinEStep.Soft, _ => MaxMinEStep.HardMap } });
+        var init = new Option<string?>("--init") { Description = "maxmin: kmeans, random or split (default split)." };
+        init.AcceptOnlyFromAmong("kmeans", "random", "split");
+        Add<MaxMinOptions, string?>(init, "maxmin", (o, v) => o with { Initialization = v switch { "kmeans" => MaxMinInitialization.KMeans, "random" => MaxMinInitialization.Random, _ => MaxMinInitialization.Split } });
+        Add<MaxMinOptions, bool?>(new Option<bool?>("--shared-trunk") { Description = "maxmin: the K heads share one hidden trunk." }, "maxmin", (o, v) => o with { SharedTrunk = v!.Value });
     }
 
     public IEnumerable<Option> Options => _flags.Select(f => f.Option);
