@@ -23,6 +23,7 @@ BenchmarkSection[] all =
     new LinearBaselineSection(),
     new ScoringThroughputSection(),
     new ServerLoadSection(),
+    new MaxMinSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>
