@@ -26,6 +26,9 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
         : base(network, info, store, device, ownsStore)
     {
         _network = network;
+
+        // cpu() returns a new handle even on the CPU: scope it so the copies do not outlive the constructor.
+        using var scope = NewDisposeScope();
         _shares = network.Prior.cpu().data<float>().ToArray().Select(s => (double)s).ToArray();
         _mean = network.RewardMean.cpu().data<float>().ToArray();
         _std = network.RewardStd.cpu().data<float>().ToArray();

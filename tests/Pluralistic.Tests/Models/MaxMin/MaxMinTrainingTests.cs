@@ -62,13 +62,19 @@ public class MaxMinTrainingTests
         var model = new MaxMinTrainer(options).Fit(train);
         var afterTraining = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
+        var counts = new List<long>();
         var test = population.ToDataset(population.TestSeen);
         var candidates = population.SampleResponses(16, seed: 1);
         await model.ScorePairsAsync(test);
+        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         await model.ScoreAsync([.. test.Users.Take(5)], candidates);
+        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         await model.ScoreGroupsAsync(candidates, reference: population.SampleResponses(8, seed: 2));
+        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         await model.AggregateAsync(candidates, new AggregationOptions { Users = [.. test.Users.Take(3)] });
+        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         await model.InferGroupPosteriorsAsync(population.ToDataset(population.TestUnseen));
+        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         using (var view = model.WithUserStateStore(new OverlayUserStateStore(model.UserStates)))
         {
             await view.AdaptAsync(population.ToDataset(population.TestUnseen));
@@ -78,7 +84,7 @@ public class MaxMinTrainingTests
         model.Dispose();
         var afterDispose = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        Assert.Equal(afterTraining, afterScoring);
+        Assert.True(afterTraining == afterScoring, $"{afterTraining}: {string.Join(",", counts)} -> {afterScoring}");
         Assert.Equal(before, afterDispose);
     }
 
