@@ -30,6 +30,12 @@ public class MaxMinTrainingTests
         MaxMinInitialization initialization, MaxMinEStep eStep, bool crossFit, bool sharedTrunk, RewardHead head)
     {
         var options = Quick with { Initialization = initialization, EStep = eStep, CrossFitEStep = crossFit, SharedTrunk = sharedTrunk, Head = head };
+        if (head == RewardHead.Linear)
+        {
+            // Three epochs at the MLP's learning rate leave a linear head near its initialisation.
+            options = options with { LearningRate = 5e-3 };
+        }
+
         using var model = new MaxMinTrainer(options).Fit(Train);
         Assert.Equal(3, model.GroupCount);
         Assert.Equal(1.0, model.GroupShares.Sum(), 5);
@@ -37,7 +43,7 @@ public class MaxMinTrainingTests
         Assert.All(posteriors, p => Assert.Equal(1.0, p.Posterior.Sum(), 4));
         var test = Populations.SmallGroups.ToDataset(Populations.SmallGroups.TestSeen);
         var predictions = await model.ScorePairsAsync(test);
-        Assert.True(Populations.Accuracy(predictions) > 0.55);
+        Assert.True(Populations.Accuracy(predictions) > 0.55, $"accuracy {Populations.Accuracy(predictions):F3}");
     }
 
     [Fact]
