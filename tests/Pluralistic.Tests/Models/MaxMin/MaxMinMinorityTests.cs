@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Pluralistic.Tests.Models.MaxMin;
 
+[Collection(MaxMinTraining.Name)]
 public class MaxMinMinorityTests(MinorityFixture fixture) : IClassFixture<MinorityFixture>
 {
     [Fact]

@@ -7,6 +7,7 @@ using TorchSharp;
 namespace Pluralistic.Tests.Models.MaxMin;
 
 /// <summary>Cheap runs on the small groups population that exercise every training path (a few epochs each).</summary>
+[Collection(MaxMinTraining.Name)]
 public class MaxMinTrainingTests
 {
     private static readonly MaxMinOptions Quick = new()
