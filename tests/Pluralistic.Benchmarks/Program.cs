@@ -21,10 +21,11 @@ BenchmarkSection[] all =
 [
     new AccuracySection(),
     new LinearBaselineSection(),
+    new MaxMinSection(),
+    new DpaSection(),
     new FspoSection(),
     new ScoringThroughputSection(),
     new ServerLoadSection(),
-    new DpaSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>

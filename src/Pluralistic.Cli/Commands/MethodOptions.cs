@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Pluralistic.Models.BradleyTerry;
-using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Dpa;
+using Pluralistic.Models.Fspo;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -42,6 +43,14 @@ internal sealed class MethodOptions
         Add<FspoOptions, int?>(new Option<int?>("--test-time-steps") { Description = "fspo: gradient steps on a user's summary after encoding (default 0)." }, "fspo", (o, v) => o with { TestTimeSteps = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
         Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 6; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });
+        Add<MaxMinOptions, string?>(new Option<string?>("--groups") { Description = "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2)." }, "maxmin", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v!) });
+        var eStep = new Option<string?>("--e-step") { Description = "maxmin: hard, soft or hard-map (default hard-map)." };
+        eStep.AcceptOnlyFromAmong("hard", "soft", "hard-map");
+        Add<MaxMinOptions, string?>(eStep, "maxmin", (o, v) => o with { EStep = v switch { "hard" => MaxMinEStep.Hard, "soft" => MaxMinEStep.Soft, _ => MaxMinEStep.HardMap } });
+        var init = new Option<string?>("--init") { Description = "maxmin: kmeans, random or split (default split)." };
+        init.AcceptOnlyFromAmong("kmeans", "random", "split");
+        Add<MaxMinOptions, string?>(init, "maxmin", (o, v) => o with { Initialization = v switch { "kmeans" => MaxMinInitialization.KMeans, "random" => MaxMinInitialization.Random, _ => MaxMinInitialization.Split } });
+        Add<MaxMinOptions, bool?>(new Option<bool?>("--shared-trunk") { Description = "maxmin: the K heads share one hidden trunk." }, "maxmin", (o, v) => o with { SharedTrunk = v!.Value });
     }
 
     public IEnumerable<Option> Options => _flags.Select(f => f.Option).Distinct();

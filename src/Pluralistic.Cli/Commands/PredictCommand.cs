@@ -21,9 +21,14 @@ internal static class PredictCommand
         var device = CommonOptions.Device();
         var skipInvalid = CommonOptions.SkipInvalid();
         var json = CommonOptions.Json();
+        var aggregate = new Option<string?>("--aggregate")
+        {
+            Description = "Score each pair for the file's users as one population (models with group rewards, e.g. maxmin): utilitarian or egalitarian reward.",
+        };
+        aggregate.AcceptOnlyFromAmong("utilitarian", "egalitarian");
         var command = new Command("predict", "Score every pair for its user: line, user_id, p_chosen, reward_chosen, reward_rejected per line.")
         {
-            run, data, output, contextPairs, coldStart, direction, device, skipInvalid, json,
+            run, data, output, contextPairs, coldStart, direction, device, skipInvalid, json, aggregate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,6 +41,30 @@ internal static class PredictCommand
 
             var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)! });
+            var path = parse.GetValue(output)!.FullName;
+            var aggregation = parse.GetValue(aggregate);
+            if (aggregation is not null)
+            {
+                if (k > 0 || parse.GetValue(direction) is not null)
+                {
+                    throw new ArgumentException("--aggregate scores for the file's users as stored; it takes neither --context-pairs nor --direction");
+                }
+
+                var groups = UserRewardModelExtensions.GetService<IGroupRewardAggregation>(model)
+                    ?? throw new ArgumentException($"--aggregate needs a model with group rewards (maxmin); this run is '{model.Metadata.Kind}'");
+                var aggregated = await AggregatePairsAsync(groups, dataset, aggregation == "egalitarian" ? RewardAggregation.Egalitarian : RewardAggregation.Utilitarian, parse.GetValue(coldStart), cancellationToken).ConfigureAwait(false);
+                await WriteAtomicallyAsync(path, aggregated, cancellationToken).ConfigureAwait(false);
+                var aggregatedSummary = new PredictResult(aggregated.Count, 0, 0, path);
+                if (quiet)
+                {
+                    await CliJson.WriteAsync(environment.Json, aggregatedSummary, CliJsonContext.Default.PredictResult).ConfigureAwait(false);
+                    return 0;
+                }
+
+                environment.Console.MarkupLine($"Scored {aggregated.Count} pairs with the {aggregation} reward of the file's users; predictions written to {Markup.Escape(path)}");
+                return 0;
+            }
+
             var result = await RewardModelEvaluator.EvaluateAsync(
                 model,
                 dataset,
@@ -48,7 +77,6 @@ internal static class PredictCommand
                 result.Predictions.ProbabilityChosen(i),
                 result.Predictions.RewardChosen[i],
                 result.Predictions.RewardRejected[i])).ToList();
-            var path = parse.GetValue(output)!.FullName;
             await WriteAtomicallyAsync(path, predictions, cancellationToken).ConfigureAwait(false);
 
             var summary = new PredictResult(predictions.Count, result.ContextRecords, result.UsersWithoutQueries, path);
@@ -64,6 +92,26 @@ internal static class PredictCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Every pair's two responses scored with the population reward of all the file's users (their group posteriors
+    /// weigh the groups), normalised on the model's training statistics so that pairs are comparable.
+    /// </summary>
+    private static async Task<List<PredictionRecord>> AggregatePairsAsync(
+        IGroupRewardAggregation groups, PreferenceDataset dataset, RewardAggregation aggregation, bool allowColdStart, CancellationToken cancellationToken)
+    {
+        var options = new AggregationOptions { Users = dataset.Users, AllowColdStart = allowColdStart };
+        var records = new List<PredictionRecord>(dataset.Count);
+        for (var i = 0; i < dataset.Count; i++)
+        {
+            var prompt = dataset.PromptDimension > 0 ? dataset.PromptVector(i).ToArray() : null;
+            var pair = ResponseBatch.FromVectors([dataset.ChosenVector(i).ToArray(), dataset.RejectedVector(i).ToArray()], prompt);
+            var rewards = (await groups.AggregateAsync(pair, options, cancellationToken).ConfigureAwait(false)).Rewards(aggregation);
+            records.Add(new PredictionRecord(dataset.LineAt(i), dataset.UserAt(i).Value, 1 / (1 + Math.Exp(-((double)rewards[0] - rewards[1]))), rewards[0], rewards[1]));
+        }
+
+        return records;
     }
 
     private static async Task WriteAtomicallyAsync(string path, IReadOnlyList<PredictionRecord> predictions, CancellationToken cancellationToken)

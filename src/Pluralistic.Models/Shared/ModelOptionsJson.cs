@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Models.BradleyTerry;
-using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Dpa;
+using Pluralistic.Models.Fspo;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -21,6 +22,7 @@ namespace Pluralistic.Models;
 [JsonSerializable(typeof(DpaOptions))]
 [JsonSerializable(typeof(PalOptions))]
 [JsonSerializable(typeof(VplOptions))]
+[JsonSerializable(typeof(MaxMinOptions))]
 internal sealed partial class ModelOptionsJson : JsonSerializerContext
 {
     /// <summary>Serializes options for a manifest.</summary>

@@ -1,6 +1,7 @@
 using Pluralistic.Models.BradleyTerry;
-using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Dpa;
+using Pluralistic.Models.Fspo;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -70,14 +71,13 @@ public static class RewardModelKinds
             VplRewardModel.Load,
             () => new VplOptions(),
             (options, data, progress, token) => new VplTrainer(Cast<VplOptions>(options)).Fit(data, progress, token)),
-        new("maxmin", "MaxMin", "EM mixture of Bradley-Terry heads with egalitarian aggregation"),
         new(
-            FspoRewardModel.KindName,
-            "FSPO",
-            "meta-learned few-shot reward read from a user's context pairs",
-            FspoRewardModel.Load,
-            () => new FspoOptions(),
-            (options, data, progress, token) => new FspoTrainer(Cast<FspoOptions>(options)).Fit(data, progress, token)),
+            MaxMinRewardModel.KindName,
+            "MaxMin",
+            "EM mixture of Bradley-Terry heads with egalitarian aggregation",
+            MaxMinRewardModel.Load,
+            () => new MaxMinOptions(),
+            (options, data, progress, token) => new MaxMinTrainer(Cast<MaxMinOptions>(options)).Fit(data, progress, token)),
         new(
             DpaRewardModel.KindName,
             "DPA",
@@ -85,6 +85,13 @@ public static class RewardModelKinds
             DpaRewardModel.Load,
             () => new DpaOptions(),
             (options, data, progress, token) => new DpaTrainer(Cast<DpaOptions>(options)).Fit(data, progress, token)),
+        new(
+            FspoRewardModel.KindName,
+            "FSPO",
+            "meta-learned few-shot reward read from a user's context pairs",
+            FspoRewardModel.Load,
+            () => new FspoOptions(),
+            (options, data, progress, token) => new FspoTrainer(Cast<FspoOptions>(options)).Fit(data, progress, token)),
     ];
 
     /// <summary>The names of the kinds that can be trained now.</summary>

@@ -517,6 +517,10 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private Tensor StateTensor(float[] states, int rows) =>
         tensor(states, [rows, StateSize], ScalarType.Float32, Device);
 
+    /// <summary>Throws when the model has been disposed (for capabilities that use the module).</summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
     /// <summary>Checks that vectors match the model's response and prompt dimensions.</summary>
     /// <param name="responseDimension">The response vector length given.</param>
     /// <param name="promptDimension">The prompt vector length given.</param>

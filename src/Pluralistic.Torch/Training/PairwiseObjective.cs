@@ -7,6 +7,12 @@ namespace Pluralistic.Torch;
 /// <c>-log sigmoid(r_chosen - r_rejected)</c> weighted by example weight (or another pair loss), an optional
 /// regulariser, and validation loss and strict accuracy on the validation rows. A method supplies only its rewards.
 /// </summary>
+/// <remarks>
+/// Rewards are usually one column per row ([B]). A mixture (K reward heads, as MaxMin's EM) returns [B, K] rewards and
+/// overrides <see cref="LossWeights"/> to give each row's weight per column (example weight times the row's
+/// responsibility for that head): the loss is then the responsibility-weighted Bradley-Terry loss of every head, and a
+/// row's validation accuracy is the weighted fraction of its columns that rank the pair correctly.
+/// </remarks>
 public abstract class PairwiseObjective : TrainingObjective
 {
     private readonly MiniBatches _batches;
@@ -60,7 +66,7 @@ public abstract class PairwiseObjective : TrainingObjective
         }
 
         var (chosen, rejected) = Rewards(batch);
-        var loss = PairLoss(chosen - rejected, batch.Weights);
+        var loss = PairLoss(chosen - rejected, LossWeights(batch));
         var extra = Regularizer(batch, chosen, rejected);
         return extra is null ? loss : loss + extra;
     }
@@ -80,23 +86,34 @@ public abstract class PairwiseObjective : TrainingObjective
             var batch = Validation.Slice(start, Math.Min(8192, Validation.Count - start));
             var (chosen, rejected) = Rewards(batch);
             var margin = chosen - rejected;
-            var weight = batch.Weights.sum().item<float>();
-            lossSum += PairLoss(margin, batch.Weights).item<float>() * weight;
+            var weights = LossWeights(batch);
+            var weight = weights.sum().item<float>();
+            lossSum += PairLoss(margin, weights).item<float>() * weight;
             weightSum += weight;
-            correct += margin.gt(0).sum().item<long>();
+            correct += margin.dim() == 1
+                ? margin.gt(0).sum().item<long>()
+                : (margin.gt(0).to_type(weights.dtype) * weights).sum(1).div(weights.sum(1).clamp_min(1e-12)).sum().item<float>();
         }
 
         return new ValidationResult(lossSum / Math.Max(weightSum, 1e-12), correct / Validation.Count);
     }
 
-    /// <summary>The rewards of the chosen and rejected responses of a batch, each [B].</summary>
+    /// <summary>The rewards of the chosen and rejected responses of a batch, each [B] (or [B, K], see <see cref="LossWeights"/>).</summary>
     /// <param name="batch">The batch.</param>
     /// <returns>Both reward vectors.</returns>
     protected abstract (Tensor Chosen, Tensor Rejected) Rewards(PairBatch batch);
 
+    /// <summary>
+    /// The weight of every loss term: the examples' weights [B] by default. A method whose rewards have K columns
+    /// returns [B, K] weights (for a mixture: example weight times the row's responsibility for each head).
+    /// </summary>
+    /// <param name="batch">The batch.</param>
+    /// <returns>[B], or [B, K] matching the rewards.</returns>
+    protected virtual Tensor LossWeights(PairBatch batch) => batch.Weights;
+
     /// <summary>The loss of reward margins; default the weighted Bradley-Terry negative log-likelihood.</summary>
-    /// <param name="margin">r_chosen - r_rejected, [B].</param>
-    /// <param name="weights">Example weights, [B].</param>
+    /// <param name="margin">r_chosen - r_rejected, [B] (or [B, K]).</param>
+    /// <param name="weights">Loss weights from <see cref="LossWeights"/>, shaped as <paramref name="margin"/>.</param>
     /// <returns>A scalar.</returns>
     protected virtual Tensor PairLoss(Tensor margin, Tensor weights) => WeightedMean(nn.functional.softplus(-margin), weights);
 

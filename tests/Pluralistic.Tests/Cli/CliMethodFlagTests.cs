@@ -68,6 +68,46 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
+    public async Task MaxMin_flags_are_stored_and_the_run_adapts_evaluates_and_aggregates()
+    {
+        var run = Path.Combine(workspace.Root, "run-maxmin");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "maxmin", "--groups", "2", "--e-step", "soft", "--init", "kmeans", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "2", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var options = ReadOptions(run);
+        Assert.Equal(2, options.GetProperty("groups").GetInt32());
+        Assert.Equal("soft", options.GetProperty("e_step").GetString(), ignoreCase: true);
+        Assert.Equal("kmeans", options.GetProperty("initialization").GetString(), ignoreCase: true);
+
+        var evaluate = await CliRunner.RunAsync("evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+        var adapt = await CliRunner.RunAsync("adapt", "--run", run, "--data", workspace.TestUnseen);
+        Assert.True(adapt.ExitCode == 0, adapt.Error);
+
+        // Population scoring: every line gets the same reward for the same response whatever its user.
+        var utilitarian = Path.Combine(workspace.Root, "maxmin-utilitarian.jsonl");
+        var egalitarian = Path.Combine(workspace.Root, "maxmin-egalitarian.jsonl");
+        foreach (var (mode, file) in new[] { ("utilitarian", utilitarian), ("egalitarian", egalitarian) })
+        {
+            var predict = await CliRunner.RunAsync("predict", "--run", run, "--data", workspace.TestSeen, "--out", file, "--aggregate", mode, "--json");
+            Assert.True(predict.ExitCode == 0, predict.Error);
+        }
+
+        var u = File.ReadAllLines(utilitarian).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("reward_chosen").GetDouble()).ToArray();
+        var e = File.ReadAllLines(egalitarian).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("reward_chosen").GetDouble()).ToArray();
+        Assert.Equal(File.ReadLines(workspace.TestSeen).Count(), u.Length);
+        Assert.All(u.Zip(e), p => Assert.True(p.Second <= p.First + 1e-6, "the minimum over groups never exceeds their weighted mean"));
+
+        var onBaseline = await CliRunner.RunAsync("predict", "--run", workspace.Run, "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "bt-agg.jsonl"), "--aggregate", "egalitarian");
+        Assert.NotEqual(0, onBaseline.ExitCode);
+        Assert.Contains("group rewards", onBaseline.Error, StringComparison.Ordinal);
+        var badGroups = await CliRunner.RunAsync("train", "--model", "maxmin", "--groups", "none", "--data", workspace.Train, "--out", Path.Combine(workspace.Root, "run-bad-groups"), "--epochs", "1");
+        Assert.NotEqual(0, badGroups.ExitCode);
+        Assert.Contains("--groups", badGroups.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_flag_of_another_method_is_refused_and_names_its_method()
     {
         var train = await CliRunner.RunAsync(
