@@ -24,6 +24,7 @@ BenchmarkSection[] all =
     new MaxMinSection(),
     new DpaSection(),
     new FspoSection(),
+    new InteractiveSection(),
     new ScoringThroughputSection(),
     new ServerLoadSection(),
 ];
