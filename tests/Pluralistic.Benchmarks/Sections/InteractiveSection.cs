@@ -89,10 +89,13 @@ internal sealed class InteractiveSection : BenchmarkSection
             table.AddRow(point.Questions.ToString(CultureInfo.InvariantCulture), MetricsFormat.Percent(point.ActiveAccuracy), MetricsFormat.Percent(point.RandomAccuracy));
         }
 
+        var coldStart = curve.Points[0].ActiveAccuracy;
         var reached = curve.QuestionsToMatchRandomBudget;
-        var verdict = reached is { } q
-            ? $"Chosen questions reach the accuracy of {curve.Budget} random ones ({MetricsFormat.Percent(curve.RandomAccuracyAtBudget)}) after **{q}** (target: at most 7)."
-            : $"Chosen questions do not reach the accuracy of {curve.Budget} random ones ({MetricsFormat.Percent(curve.RandomAccuracyAtBudget)}) within the budget (target: at most 7).";
+        var verdict = curve.RandomAccuracyAtBudget <= coldStart
+            ? $"{curve.Budget} random questions do not raise accuracy above the cold start ({MetricsFormat.Percent(coldStart)} -> {MetricsFormat.Percent(curve.RandomAccuracyAtBudget)}): the model does not learn from this many answers here, so the target (chosen questions reach random's accuracy with at most 7) is **not shown**."
+            : reached is { } q
+                ? $"Chosen questions reach the accuracy of {curve.Budget} random ones ({MetricsFormat.Percent(curve.RandomAccuracyAtBudget)}) after **{q}** (target: at most 7)."
+                : $"Chosen questions do not reach the accuracy of {curve.Budget} random ones ({MetricsFormat.Percent(curve.RandomAccuracyAtBudget)}) within the budget (target: at most 7).";
         return $"### VPL: active questions\n\n{curve.Users} unseen users; each user's first 20 pairs are the candidate questions (labels hidden until asked), the rest are the queries; VPL defaults.\n\n{table}\n{verdict}\n\n{BenchmarkContext.ImageLink("VPL active questions", image)}\n";
     }
 
