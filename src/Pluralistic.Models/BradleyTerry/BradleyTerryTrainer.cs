@@ -51,12 +51,7 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
         Fit(trainingData, progress, cancellationToken);
 
     internal static TorchModelInfo Describe(RunManifest manifest, BradleyTerryOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
+        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
     private static TorchModelInfo Describe(int responseDimension, int promptDimension, BradleyTerryOptions options) => new()
     {

@@ -56,12 +56,7 @@ public sealed class FspoTrainer(FspoOptions? options = null) : IUserRewardTraine
         Math.Min(options.EvidenceCapacity > 0 ? options.EvidenceCapacity : options.MaxContextPairs, FspoInference.MaxPairsPerUser);
 
     internal static TorchModelInfo Describe(RunManifest manifest, FspoOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
+        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
     private static TorchModelInfo Describe(int responseDimension, int promptDimension, FspoOptions options) => new()
     {

@@ -112,12 +112,7 @@ public sealed class MaxMinTrainer(MaxMinOptions? options = null) : IUserRewardTr
         Fit(trainingData, progress, cancellationToken);
 
     internal static TorchModelInfo Describe(RunManifest manifest, MaxMinOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
+        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
     private static TorchModelInfo Describe(int responseDimension, int promptDimension, MaxMinOptions options) => new()
     {

@@ -79,12 +79,7 @@ public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
         Fit(trainingData, progress, cancellationToken);
 
     internal static TorchModelInfo Describe(RunManifest manifest, PalOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
+        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
     private static TorchModelInfo Describe(int responseDimension, int promptDimension, PalOptions options) => new()
     {

@@ -72,12 +72,7 @@ public sealed class VplTrainer(VplOptions? options = null) : IUserRewardTrainer
         Fit(trainingData, progress, cancellationToken);
 
     internal static TorchModelInfo Describe(RunManifest manifest, VplOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
+        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
     private static TorchModelInfo Describe(int responseDimension, int promptDimension, VplOptions options) => new()
     {
