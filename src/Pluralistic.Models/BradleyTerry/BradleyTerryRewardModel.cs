@@ -43,7 +43,7 @@ public sealed class BradleyTerryRewardModel : TorchUserRewardModel
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.BradleyTerryOptions);
-        var network = new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         ModelOptionsJson.LoadWeights(network, weights, manifest);
         network.to(device);
         return new BradleyTerryRewardModel(network, BradleyTerryTrainer.Describe(manifest, options), store, device, ownsStore: true);

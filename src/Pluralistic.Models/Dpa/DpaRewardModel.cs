@@ -98,7 +98,7 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
             throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's objective names do not match the DPA options it records");
         }
 
-        var network = new DpaNetwork(manifest.ResponseDimension, manifest.PromptDimension, objectives.Count, latent: !options.UseRatings, options);
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new DpaNetwork(manifest.ResponseDimension, manifest.PromptDimension, objectives.Count, latent: !options.UseRatings, options));
         ModelOptionsJson.LoadWeights(network, weights, manifest);
         network.to(device);
         return new DpaRewardModel(network, options, DpaTrainer.Describe(manifest, options), store, device, ownsStore: true);

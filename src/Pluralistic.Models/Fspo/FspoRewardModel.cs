@@ -54,7 +54,7 @@ public sealed class FspoRewardModel : TorchUserRewardModel
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.FspoOptions);
-        var network = new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         ModelOptionsJson.LoadWeights(network, weights, manifest);
         network.to(device);
         return new FspoRewardModel(network, options, FspoTrainer.Describe(manifest, options), store, device, ownsStore: true);

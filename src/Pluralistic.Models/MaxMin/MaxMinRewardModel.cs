@@ -70,7 +70,7 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
             throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's MaxMin options do not name the number of groups");
         }
 
-        var network = new MaxMinNetwork(manifest.ResponseDimension, manifest.PromptDimension, options.Groups, options);
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new MaxMinNetwork(manifest.ResponseDimension, manifest.PromptDimension, options.Groups, options));
         try
         {
             ModelOptionsJson.LoadWeights(network, weights, manifest);

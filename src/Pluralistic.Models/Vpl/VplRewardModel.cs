@@ -56,7 +56,7 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.VplOptions);
-        var network = new VplNetwork(manifest.ResponseDimension, manifest.PromptDimension, options);
+        var network = TorchRuntime.Seeded(manifest.Seed, () => new VplNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         ModelOptionsJson.LoadWeights(network, weights, manifest);
         network.to(device);
         return new VplRewardModel(network, options, VplTrainer.Describe(manifest, options), store, device, ownsStore: true);

@@ -54,7 +54,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             layers.Add(Create(activation));
             if (dropout > 0)
             {
-                layers.Add(nn.Dropout(dropout));
+                layers.Add(new SeededDropout(dropout));
             }
 
             width = h;

@@ -47,7 +47,7 @@ public sealed class ParallelMlp : nn.Module<Tensor, Tensor>
         }
 
         this.activation = Mlp.Create(activation);
-        this.dropout = dropout > 0 ? nn.Dropout(dropout) : null;
+        this.dropout = dropout > 0 ? new SeededDropout(dropout) : null;
         RegisterComponents();
     }
 

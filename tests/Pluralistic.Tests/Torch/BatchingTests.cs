@@ -58,13 +58,13 @@ public class BatchingTests
     [Fact]
     public void The_set_encoder_ignores_padding_and_the_order_of_items()
     {
-        random.manual_seed(1);
-        using var encoder = new SetEncoder(8, heads: 2);
+        using var encoder = TorchRuntime.Seeded(1, () => new SetEncoder(8, heads: 2));
         encoder.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var items = randn(1, 3, 8);
-        var padded = cat([items, randn(1, 2, 8) * 100], dim: 1);
+        using var generator = new Generator(1);
+        var items = randn(1, 3, 8, generator: generator);
+        var padded = cat([items, randn(1, 2, 8, generator: generator) * 100], dim: 1);
         var mask = tensor(new float[] { 1, 1, 1 }).view(1, 3);
         var paddedMask = tensor(new float[] { 1, 1, 1, 0, 0 }).view(1, 5);
         var permuted = items.index_select(1, tensor(new long[] { 2, 0, 1 }));

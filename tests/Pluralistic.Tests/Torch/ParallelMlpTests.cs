@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using Pluralistic.Torch.Modules;
 using static TorchSharp.torch;
 
@@ -8,11 +9,11 @@ public class ParallelMlpTests
     [Fact]
     public void Every_member_is_an_independent_mlp_of_its_own_weights()
     {
-        random.manual_seed(3);
-        using var mlp = new ParallelMlp(members: 3, inputs: 5, hidden: [4], outputs: 2, Activation.Tanh);
+        using var mlp = TorchRuntime.Seeded(3, () => new ParallelMlp(members: 3, inputs: 5, hidden: [4], outputs: 2, Activation.Tanh));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = randn(7, 5);
+        using var generator = new Generator(3);
+        var x = randn(7, 5, generator: generator);
         var output = mlp.call(x);
         Assert.Equal([7L, 3, 2], output.shape);
 
@@ -28,8 +29,7 @@ public class ParallelMlpTests
     [Fact]
     public void Members_start_with_different_weights_in_the_linear_layer_range()
     {
-        random.manual_seed(4);
-        using var mlp = new ParallelMlp(members: 2, inputs: 16, hidden: [8], outputs: 1);
+        using var mlp = TorchRuntime.Seeded(4, () => new ParallelMlp(members: 2, inputs: 16, hidden: [8], outputs: 1));
         using var scope = NewDisposeScope();
         var first = mlp.named_parameters().First(p => p.name == "weights.0").parameter;
         Assert.False(allclose(first[0], first[1]));

@@ -42,7 +42,7 @@ public class VplTrainingTests
     public void Kl_annealing_ramps_beta_up_in_each_cycle()
     {
         using var session = TrainingSession.Start(Train, Short);
-        using var network = new VplNetwork(Train.ResponseDimension, 0, Short);
+        using var network = session.CreateModule(() => new VplNetwork(Train.ResponseDimension, 0, Short));
         var cyclical = Short with { Epochs = 10, Beta = 0.5, KlAnnealingCycles = 2, KlAnnealingRampFraction = 0.5 };
         using var objective = new VplObjective(network, session, cyclical);
         var cycle = 5 * objective.StepsPerEpoch;
