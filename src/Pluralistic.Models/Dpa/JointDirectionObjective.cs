@@ -20,7 +20,16 @@ internal sealed class DpaJointModule : nn.Module
         : base("dpa_joint")
     {
         this.network = network;
-        directions = new Parameter(randn(users, network.ObjectiveCount));
+
+        // Every user starts near one shared direction, so training begins as a population (Bradley-Terry) reward and
+        // users move apart only as their pairs ask. Independent random directions made the basis chase 200 unrelated
+        // targets: on the prompt-dependent mixture preset validation stayed at chance (50.4% against BT's 65.3%);
+        // from a shared start it reached 62.6%, and 67.3% (was 65.7%) on the groups preset (seed 0).
+        using (var noise = randn(users, network.ObjectiveCount))
+        {
+            directions = new Parameter(ones(users, network.ObjectiveCount).add_(noise, alpha: 0.1));
+        }
+
         log_scale = new Parameter(zeros(Array.Empty<long>()));
         RegisterComponents();
     }
