@@ -21,6 +21,7 @@ BenchmarkSection[] all =
 [
     new AccuracySection(),
     new LinearBaselineSection(),
+    new PalSection(),
     new MaxMinSection(),
     new DpaSection(),
     new FspoSection(),
