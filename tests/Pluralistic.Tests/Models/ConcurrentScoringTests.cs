@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Pluralistic.Models;
+using Pluralistic.Tests.Support;
+
+namespace Pluralistic.Tests.Models;
+
+/// <summary>
+/// Scoring from many threads while collections run constantly: the pattern of a busy server, and the one that makes
+/// TorchSharp 0.107 read freed memory when a scoring path passes numbers as implicit Scalars (docs/architecture.md,
+/// "Threads and TorchSharp's Scalars"). Every result must match the single-threaded one exactly.
+/// </summary>
+public class ConcurrentScoringTests
+{
+    public static TheoryData<string> Kinds => [.. RewardModelKinds.AvailableNames];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Scoring_from_four_threads_under_constant_collections_matches_single_threaded_scores(string kind)
+    {
+        var population = Populations.SmallGroups;
+        var train = population.ToDataset(population.Train);
+        var model = RewardModelKinds.Get(kind);
+        using var trained = model.Train(model.DefaultOptions!() with { Seed = 1, Threads = 1, Epochs = 3 }, train);
+        var users = train.Users.Take(20).ToList();
+        var responses = population.SampleResponses(64, seed: 1);
+        var reference = (await trained.ScoreAsync(users, responses)).Values.ToArray();
+
+        using var stop = new CancellationTokenSource();
+        var collector = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        var clock = Stopwatch.StartNew();
+        var calls = 0;
+        var scorers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(1.5))
+            {
+                var scores = (await trained.ScoreAsync(users, responses)).Values.ToArray();
+                Assert.Equal(reference, scores);
+                Interlocked.Increment(ref calls);
+            }
+        })).ToList();
+        try
+        {
+            await Task.WhenAll(scorers);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await collector;
+        }
+
+        Assert.True(calls >= 40, $"only {calls} scoring calls ran");
+    }
+}
