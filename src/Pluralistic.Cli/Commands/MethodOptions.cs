@@ -32,7 +32,7 @@ internal sealed class MethodOptions
         Add<VplOptions, double?>(new Option<double?>("--beta") { Description = "vpl: KL weight (default 1e-3)." }, "vpl", (o, v) => o with { Beta = v!.Value });
         Add<VplOptions, int?>(new Option<int?>("--context-min") { Description = "vpl: smallest training context (default 2)." }, "vpl", (o, v) => o with { MinContextPairs = v!.Value });
         // --context-max is shared: VPL and FSPO both train on contexts of random size up to it.
-        var contextMax = new Option<int?>("--context-max") { Description = "vpl, fspo: largest training context (default 8 for vpl, 20 for fspo)." };
+        var contextMax = new Option<int?>("--context-max") { Description = "vpl, fspo: largest training context (default 20)." };
         Add<VplOptions, int?>(contextMax, "vpl", (o, v) => o with { MaxContextPairs = v!.Value });
         Add<FspoOptions, int?>(contextMax, "fspo", (o, v) => o with { MaxContextPairs = v!.Value });
         var scaling = new Option<string?>("--reward-scaling") { Description = "vpl: none, or win-probability (rewards comparable across users)." };

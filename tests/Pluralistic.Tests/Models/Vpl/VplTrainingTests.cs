@@ -33,7 +33,7 @@ public class VplTrainingTests
         var kind = RewardModelKinds.Get("vpl");
         Assert.True(kind.IsAvailable);
         var defaults = Assert.IsType<VplOptions>(kind.DefaultOptions!());
-        Assert.Equal((2, 8), (defaults.MinContextPairs, defaults.MaxContextPairs));
+        Assert.Equal((2, 20), (defaults.MinContextPairs, defaults.MaxContextPairs));
         Assert.IsType<VplTrainer>(new PluralisticContext(seed: 3).Models.Vpl());
         Assert.Equal(3, new PluralisticContext(seed: 3).Models.Vpl().Options.Seed);
     }
