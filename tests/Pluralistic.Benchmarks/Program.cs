@@ -22,6 +22,7 @@ BenchmarkSection[] all =
     new AccuracySection(),
     new LinearBaselineSection(),
     new PalSection(),
+    new PopulationSeedsSection(),
     new MaxMinSection(),
     new DpaSection(),
     new FspoSection(),

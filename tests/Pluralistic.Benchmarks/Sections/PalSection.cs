@@ -15,7 +15,7 @@ internal sealed class PalSection : BenchmarkSection
 {
     public override string Id => "pal";
 
-    public override string Title => "PAL: PAL-A against PAL-B on prompt-dependent preferences; the groups targets on three populations";
+    public override string Title => "PAL: PAL-A against PAL-B on prompt-dependent preferences";
 
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
@@ -50,42 +50,6 @@ internal sealed class PalSection : BenchmarkSection
             text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {s.Accuracy * 100:F1}% | {u.Accuracy * 100:F1}% | {s.WorstGroup} {s.WorstGroupAccuracy * 100:F1}% | {seconds:F1} |");
         }
 
-        text.AppendLine();
-        await AppendGroupsAcrossSeedsAsync(context, sizes, text, cancellationToken).ConfigureAwait(false);
         return text.ToString();
-    }
-
-    /// <summary>
-    /// The groups-preset targets (seen and unseen-after-10-pairs accuracy against BT) on three populations, so a
-    /// claim does not rest on one seed's draw of users: the per-seed spread of these differences is a few points.
-    /// </summary>
-    private static async Task AppendGroupsAcrossSeedsAsync(BenchmarkContext context, SyntheticPopulationOptions sizes, StringBuilder text, CancellationToken cancellationToken)
-    {
-        text.AppendLine("Groups preset on three populations (seeds below; default options, the accuracy section's sizes): PAL-B minus BT in points.");
-        text.AppendLine();
-        text.AppendLine("| population seed | BT seen | PAL seen | seen difference | BT unseen (k=10) | PAL unseen (k=10) | unseen difference |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        var fewShot = new EvaluationOptions { ContextPairs = 10 };
-        var seenDifferences = new List<double>();
-        var unseenDifferences = new List<double>();
-        foreach (var seed in new[] { context.Seed, context.Seed + 1, context.Seed + 2 })
-        {
-            context.Log($"  pal: groups preset, population seed {seed}");
-            var groups = SyntheticPopulation.Generate(sizes with { Preset = "groups", Seed = seed });
-            var train = groups.ToDataset(groups.Train);
-            var seen = groups.ToDataset(groups.TestSeen);
-            var unseen = groups.ToDataset(groups.TestUnseen);
-            using var bt = new BradleyTerryTrainer(new BradleyTerryOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken);
-            using var pal = new PalTrainer(new PalOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken);
-            var btSeen = (await RewardModelEvaluator.EvaluateAsync(bt, seen, cancellationToken: cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
-            var palSeen = (await RewardModelEvaluator.EvaluateAsync(pal, seen, cancellationToken: cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
-            var btUnseen = (await RewardModelEvaluator.EvaluateAsync(bt, unseen, fewShot, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
-            var palUnseen = (await RewardModelEvaluator.EvaluateAsync(pal, unseen, fewShot, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
-            seenDifferences.Add((palSeen - btSeen) * 100);
-            unseenDifferences.Add((palUnseen - btUnseen) * 100);
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {seed} | {btSeen * 100:F1}% | {palSeen * 100:F1}% | {seenDifferences[^1]:+0.0;-0.0} | {btUnseen * 100:F1}% | {palUnseen * 100:F1}% | {unseenDifferences[^1]:+0.0;-0.0} |");
-        }
-
-        text.AppendLine(CultureInfo.InvariantCulture, $"| **mean** | | | **{seenDifferences.Average():+0.0;-0.0}** | | | **{unseenDifferences.Average():+0.0;-0.0}** |");
     }
 }
