@@ -76,7 +76,8 @@ public static class AblationReport
             .AddColumn("unseen per group", ColumnAlignment.Right)
             .AddColumn("gap closed seen / unseen", ColumnAlignment.Right)
             .AddColumn("ECE (seen)", ColumnAlignment.Right)
-            .AddColumn("context sensitivity", ColumnAlignment.Right);
+            .AddColumn("context sensitivity", ColumnAlignment.Right)
+            .AddColumn("active latent units", ColumnAlignment.Right);
         if (contested)
         {
             table.AddColumn("unseen, contested pairs", ColumnAlignment.Right);
@@ -96,6 +97,7 @@ public static class AblationReport
                 $"{MetricsFormat.Number(row.Seen.GapClosed, 2)} / {MetricsFormat.Number(row.Unseen.GapClosed, 2)}",
                 MetricsFormat.Number(row.Seen.Ece),
                 MetricsFormat.Number(row.ContextSensitivity, 2),
+                row.ActiveUnits is { } units ? $"{units.ActiveUnits} / {units.LatentSize}" : "-",
             };
             if (contested)
             {

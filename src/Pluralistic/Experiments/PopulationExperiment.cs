@@ -74,6 +74,12 @@ public sealed record ExperimentRow
     /// <summary>Fraction of unseen users' query predictions that flip when their context labels are flipped.</summary>
     public double? ContextSensitivity { get; init; }
 
+    /// <summary>
+    /// For latent-variable models (<see cref="IUserPosterior"/>), the latent dimensions whose posterior mean varies
+    /// across the seen users (0: posterior collapse); <see langword="null"/> for other models.
+    /// </summary>
+    public ActiveUnitsReport? ActiveUnits { get; init; }
+
     /// <summary>Unseen users' accuracy on the contested pairs only (text preset).</summary>
     public PreferenceMetrics? UnseenContested { get; init; }
 
@@ -185,6 +191,9 @@ public static class PopulationExperiment
                 fewShot = await RewardModelEvaluator.FewShotCurveAsync(model, population.TestUnseen, new FewShotOptions { ContextSizes = sizes }, cancellationToken).ConfigureAwait(false);
             }
 
+            var activeUnits = model.GetService<IUserPosterior>() is { } posterior && population.TestSeen.Users.Count >= 2
+                ? await posterior.MeasureActiveUnitsAsync(population.TestSeen.Users, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : null;
             var seenOracle = population.Oracle.Splits["test_seen"].AccuracyOn(seenResult.Lines);
             var unseenOracle = population.Oracle.Splits["test_unseen"].AccuracyOn(unseenResult.Lines);
             return new ExperimentRow
@@ -201,6 +210,7 @@ public static class PopulationExperiment
                     ? null
                     : PreferenceMetrics.Compute(unseenResult.ScoredData, unseenResult.Predictions, unseenResult.Records.Select((r, i) => (r, i)).Where(x => population.ContestedUnseenRecords.Contains(x.r)).Select(x => x.i).ToList()),
                 ContextSensitivity = unseenResult.ContextSensitivity,
+                ActiveUnits = activeUnits,
                 FewShot = fewShot,
                 StoredUserStates = storedStates,
             };

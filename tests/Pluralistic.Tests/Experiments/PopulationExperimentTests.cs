@@ -1,0 +1,35 @@
+using Pluralistic.Data;
+using Pluralistic.Experiments;
+using Pluralistic.Tests.Support;
+
+namespace Pluralistic.Tests.Experiments;
+
+public class PopulationExperimentTests
+{
+    [Fact]
+    public async Task The_ablation_report_gives_every_model_a_row_and_vpl_its_active_latent_units()
+    {
+        var rows = await PopulationExperiment.RunAsync(new ExperimentOptions
+        {
+            Presets = ["groups"],
+            Models = ["bt", "vpl"],
+            Seed = 2,
+            Device = "cpu",
+            Population = new SyntheticPopulationOptions { SeenUsers = 40, UnseenUsers = 8, TrainPairsPerUser = 24, TestPairsPerSeenUser = 6, UnseenPairsPerUser = 16, ResponseDimension = 16 },
+            ConfigureTrainer = o => o with { Epochs = 4, Threads = 1 },
+        });
+
+        Assert.Equal(["bt", "vpl"], rows.Select(r => r.Model));
+        Assert.Null(rows[0].ActiveUnits);
+        var units = rows[1].ActiveUnits;
+        Assert.NotNull(units);
+        Assert.InRange(units.ActiveUnits, 1, units.LatentSize);
+        Assert.Equal(40, units.Users);
+
+        using var images = new TempDirectory();
+        var report = AblationReport.Write(rows, images.Path, "images", contextPairs: 10);
+        Assert.Contains("active latent units", report, StringComparison.Ordinal);
+        var vplLine = report.Split('\n').Single(l => l.StartsWith("| vpl ", StringComparison.Ordinal));
+        Assert.Contains($" {units.ActiveUnits} / {units.LatentSize} |", vplLine, StringComparison.Ordinal);
+    }
+}
