@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Pluralistic.Data;
-using Pluralistic.Evaluation;
+using Pluralistic.Experiments;
 using Pluralistic.Models;
 
 namespace Pluralistic.Benchmarks.Sections;
@@ -22,35 +22,32 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var sizes = context.Quick
-            ? new SyntheticPopulationOptions { Preset = "groups", SeenUsers = 66, UnseenUsers = 12 }
-            : new SyntheticPopulationOptions { Preset = "groups" };
-        var fewShot = new EvaluationOptions { ContextPairs = 10 };
-        var kinds = RewardModelKinds.All.Where(k => k.IsAvailable && k.Name != "bt").ToList();
+            ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }
+            : new SyntheticPopulationOptions();
+        var kinds = RewardModelKinds.AvailableNames.Where(k => k != "bt").ToList();
         var seeds = Enumerable.Range(context.Seed, Populations).ToArray();
-        var seen = kinds.ToDictionary(k => k.Name, _ => new List<double>());
-        var unseen = kinds.ToDictionary(k => k.Name, _ => new List<double>());
+        var seen = kinds.ToDictionary(k => k, _ => new List<double>());
+        var unseen = kinds.ToDictionary(k => k, _ => new List<double>());
         foreach (var seed in seeds)
         {
-            var population = SyntheticPopulation.Generate(sizes with { Seed = seed });
-            var train = population.ToDataset(population.Train);
-            var testSeen = population.ToDataset(population.TestSeen);
-            var testUnseen = population.ToDataset(population.TestUnseen);
-
-            async Task<(double Seen, double Unseen)> MeasureAsync(RewardModelKind kind)
+            // The accuracy section's experiment on one preset; only the population seed varies, the trainers keep theirs.
+            context.Log($"  seeds: every method on groups population {seed}");
+            var rows = await PopulationExperiment.RunAsync(
+                new ExperimentOptions
+                {
+                    Presets = ["groups"],
+                    Models = ["bt", .. kinds],
+                    Seed = seed,
+                    Device = "cpu",
+                    Population = sizes,
+                    ConfigureTrainer = o => o with { Seed = context.Seed },
+                },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            var baseline = rows.Single(r => r.Model == "bt");
+            foreach (var row in rows.Where(r => r.Model != "bt"))
             {
-                context.Log($"  seeds: {kind.Name} on population {seed}");
-                using var model = kind.Train(kind.DefaultOptions!() with { Seed = context.Seed, Device = "cpu" }, train, cancellationToken: cancellationToken);
-                var s = await RewardModelEvaluator.EvaluateAsync(model, testSeen, cancellationToken: cancellationToken).ConfigureAwait(false);
-                var u = await RewardModelEvaluator.EvaluateAsync(model, testUnseen, fewShot, cancellationToken).ConfigureAwait(false);
-                return (s.Metrics.Accuracy, u.Metrics.Accuracy);
-            }
-
-            var baseline = await MeasureAsync(RewardModelKinds.Get("bt")).ConfigureAwait(false);
-            foreach (var kind in kinds)
-            {
-                var measured = await MeasureAsync(kind).ConfigureAwait(false);
-                seen[kind.Name].Add((measured.Seen - baseline.Seen) * 100);
-                unseen[kind.Name].Add((measured.Unseen - baseline.Unseen) * 100);
+                seen[row.Model].Add((row.Seen.Accuracy - baseline.Seen.Accuracy) * 100);
+                unseen[row.Model].Add((row.Unseen.Accuracy - baseline.Unseen.Accuracy) * 100);
             }
         }
 
@@ -63,9 +60,9 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
         static string Points(double value) => value.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
         foreach (var kind in kinds)
         {
-            var cells = seen[kind.Name].Select(Points).Append($"**{Points(seen[kind.Name].Average())}**")
-                .Concat(unseen[kind.Name].Select(Points)).Append($"**{Points(unseen[kind.Name].Average())}**");
-            text.AppendLine($"| {kind.Name} | {string.Join(" | ", cells)} |");
+            var cells = seen[kind].Select(Points).Append($"**{Points(seen[kind].Average())}**")
+                .Concat(unseen[kind].Select(Points)).Append($"**{Points(unseen[kind].Average())}**");
+            text.AppendLine($"| {kind} | {string.Join(" | ", cells)} |");
         }
 
         return text.ToString();
