@@ -67,9 +67,7 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="conditions">[..., c], broadcastable against the inputs' leading dimensions.</param>
     /// <returns>Rewards, the broadcast leading shape.</returns>
     public override Tensor forward(Tensor inputs, Tensor conditions) =>
-        Finish(MulOnly ? input.call(inputs) : input.call(inputs) + condition.call(conditions), output.call(conditions));
-
-    private static readonly bool MulOnly = Environment.GetEnvironmentVariable("FSPO_MULONLY") == "1";
+        Finish(input.call(inputs) + condition.call(conditions), output.call(conditions));
 
     /// <summary>Every input for every condition: [M, in] x [N, c] -> [M, N], in chunks of inputs.</summary>
     /// <param name="inputs">[M, in].</param>
@@ -82,7 +80,7 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
         var m = inputs.shape[0];
         var n = conditions.shape[0];
         var projectedInputs = input.call(inputs).unsqueeze(1);
-        var projectedConditions = MulOnly ? zeros(1) : condition.call(conditions).unsqueeze(0);
+        var projectedConditions = condition.call(conditions).unsqueeze(0);
         var outputs = output.call(conditions).unsqueeze(0);
         var width = projectedInputs.shape[^1];
         var rows = Math.Max(1, MatrixBudget / Math.Max(n * width, 1));
