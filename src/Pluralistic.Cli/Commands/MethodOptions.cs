@@ -42,7 +42,7 @@ internal sealed class MethodOptions
         Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.25)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--test-time-steps") { Description = "fspo: gradient steps on a user's summary after encoding (default 0)." }, "fspo", (o, v) => o with { TestTimeSteps = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
-        Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 6; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });
+        Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 8; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });
         Add<MaxMinOptions, string?>(new Option<string?>("--groups") { Description = "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2)." }, "maxmin", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v!) });
         var eStep = new Option<string?>("--e-step") { Description = "maxmin: hard, soft or hard-map (default hard-map)." };
         eStep.AcceptOnlyFromAmong("hard", "soft", "hard-map");
