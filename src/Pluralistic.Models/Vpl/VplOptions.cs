@@ -43,8 +43,8 @@ public sealed record VplOptions : RewardTrainerOptions
 
     /// <summary>
     /// How the pair encoder reads a labelled pair. Default <see cref="Torch.Modules.PairEncoding.Difference"/>: one MLP
-    /// over [response ; prompt] applied to both responses, chosen minus rejected (antisymmetric), which identified users
-    /// better on the synthetic presets than the reference's MLP over [chosen ; rejected ; chosen - rejected]
+    /// over [response ; response - other ; prompt] applied to both sides, chosen minus rejected (antisymmetric), which
+    /// identified users better on the synthetic presets than the reference's MLP over [chosen ; rejected ; chosen - rejected]
     /// (<see cref="Torch.Modules.PairEncoding.Concatenate"/>); see docs/models/vpl.md.
     /// </summary>
     public PairEncoding PairEncoding { get; init; } = PairEncoding.Difference;

@@ -9,16 +9,18 @@ public enum PairEncoding
     Concatenate,
 
     /// <summary>
-    /// The difference of one MLP applied to each response: <c>MLP([e_chosen ; prompt]) - MLP([e_rejected ; prompt])</c>.
+    /// The difference of one MLP applied to each side: <c>MLP([e_chosen ; e_chosen - e_rejected ; prompt]) -
+    /// MLP([e_rejected ; e_rejected - e_chosen ; prompt])</c> (without the difference inputs when it is not included).
     /// Antisymmetric (swapping chosen and rejected negates the encoding), which builds in that a preference is about
-    /// how the two responses differ.
+    /// how the two responses differ. The difference input matters when most of a response's features are shared
+    /// template (text): without it VPL never picked up the one topic on which users disagree.
     /// </summary>
     Difference,
 }
 
 /// <summary>
 /// Encodes a labelled pair as one vector: an MLP over <c>[e_chosen ; e_rejected]</c>, optionally with
-/// <c>e_chosen - e_rejected</c> (and the prompt) appended, or the difference of one MLP applied to each response
+/// <c>e_chosen - e_rejected</c> (and the prompt) appended, or the difference of one MLP applied to each side
 /// (<see cref="PairEncoding.Difference"/>). Used by set-based user encoders (VPL, FSPO).
 /// </summary>
 public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
@@ -32,7 +34,7 @@ public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <param name="promptDimension">Prompt vector length (0: no prompt input).</param>
     /// <param name="hidden">Hidden widths.</param>
     /// <param name="outputs">Output width.</param>
-    /// <param name="includeDifference">Append <c>chosen - rejected</c> (<see cref="PairEncoding.Concatenate"/> only).</param>
+    /// <param name="includeDifference">Feed <c>chosen - rejected</c> too (to the difference encoding, each side's own difference).</param>
     /// <param name="activation">Nonlinearity.</param>
     /// <param name="name">Module name.</param>
     /// <param name="encoding">How the two responses are combined.</param>
@@ -47,10 +49,10 @@ public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         PairEncoding encoding = PairEncoding.Concatenate)
         : base(name)
     {
-        this.includeDifference = includeDifference && encoding == PairEncoding.Concatenate;
+        this.includeDifference = includeDifference;
         this.encoding = encoding;
         var inputs = encoding == PairEncoding.Difference
-            ? responseDimension + promptDimension
+            ? ((this.includeDifference ? 2 : 1) * responseDimension) + promptDimension
             : ((this.includeDifference ? 3 : 2) * responseDimension) + promptDimension;
         mlp = new Mlp(inputs, hidden, outputs, activation, name: "mlp");
         OutputFeatures = outputs;
@@ -69,7 +71,21 @@ public sealed class PairEncoder : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     {
         if (encoding == PairEncoding.Difference)
         {
-            return mlp.call(prompt is null ? chosen : cat([chosen, prompt], dim: -1)) - mlp.call(prompt is null ? rejected : cat([rejected, prompt], dim: -1));
+            var forward = new List<Tensor> { chosen };
+            var backward = new List<Tensor> { rejected };
+            if (includeDifference)
+            {
+                forward.Add(chosen - rejected);
+                backward.Add(rejected - chosen);
+            }
+
+            if (prompt is not null)
+            {
+                forward.Add(prompt);
+                backward.Add(prompt);
+            }
+
+            return mlp.call(cat(forward, dim: -1)) - mlp.call(cat(backward, dim: -1));
         }
 
         var parts = new List<Tensor> { chosen, rejected };
