@@ -7,8 +7,8 @@ namespace Pluralistic.Experiments;
 
 /// <summary>
 /// Turns experiment rows into a markdown report with PNG plots: one table per preset (seen, unseen, minority, worst
-/// group, gap closed, ECE, context sensitivity, training time), few-shot curves, reliability diagrams and per-group
-/// accuracy bars. Used by <c>pluralistic ablate</c> and by the benchmark generator.
+/// group, gap closed, points over BT with standard errors, ECE, context sensitivity, training time), few-shot curves,
+/// reliability diagrams and per-group accuracy bars. Used by <c>pluralistic ablate</c> and by the benchmark generator.
 /// </summary>
 public static class AblationReport
 {
@@ -75,6 +75,7 @@ public static class AblationReport
             .AddColumn("worst group (seen)", ColumnAlignment.Right)
             .AddColumn("unseen per group", ColumnAlignment.Right)
             .AddColumn("gap closed seen / unseen", ColumnAlignment.Right)
+            .AddColumn("points over BT, seen / unseen (± s.e.)", ColumnAlignment.Right)
             .AddColumn("ECE (seen)", ColumnAlignment.Right)
             .AddColumn("context sensitivity", ColumnAlignment.Right)
             .AddColumn("active latent units", ColumnAlignment.Right);
@@ -95,6 +96,9 @@ public static class AblationReport
                 $"{row.Seen.WorstGroup} {MetricsFormat.Percent(row.Seen.WorstGroupAccuracy)}",
                 string.Join(", ", row.Unseen.PerGroup.Select(g => $"{g.Key} {MetricsFormat.Percent(g.Value.Accuracy)}")),
                 $"{MetricsFormat.Number(row.Seen.GapClosed, 2)} / {MetricsFormat.Number(row.Unseen.GapClosed, 2)}",
+                row.Model == "bt" || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
+                    ? "-"
+                    : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
                 MetricsFormat.Number(row.Seen.Ece),
                 MetricsFormat.Number(row.ContextSensitivity, 2),
                 row.ActiveUnits is { } units ? $"{units.ActiveUnits} / {units.LatentSize}" : "-",

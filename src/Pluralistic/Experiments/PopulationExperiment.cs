@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Models;
@@ -89,6 +90,20 @@ public sealed record ExperimentRow
     /// <summary>User states in the saved run's store (when runs were written).</summary>
     public int? StoredUserStates { get; init; }
 
+    /// <summary>The seen users' evaluation (predictions per held-out pair; not serialised).</summary>
+    [JsonIgnore]
+    public required EvaluationResult SeenEvaluation { get; init; }
+
+    /// <summary>The unseen users' evaluation after their context pairs (predictions per query; not serialised).</summary>
+    [JsonIgnore]
+    public required EvaluationResult UnseenEvaluation { get; init; }
+
+    /// <summary>Seen accuracy minus Bradley-Terry's on the same pairs, with its standard error; <see langword="null"/> without a BT row.</summary>
+    public AccuracyDifference? SeenOverBaseline { get; init; }
+
+    /// <summary>Unseen accuracy minus Bradley-Terry's on the same queries, with its standard error; <see langword="null"/> without a BT row.</summary>
+    public AccuracyDifference? UnseenOverBaseline { get; init; }
+
     /// <summary>The minority group's accuracy on seen users' held-out pairs.</summary>
     public double? SeenMinorityAccuracy => Seen.PerGroup.TryGetValue(MinorityGroup, out var g) ? g.Accuracy : null;
 }
@@ -138,6 +153,8 @@ public static class PopulationExperiment
             {
                 Seen = r.Seen.WithReference(r.Seen.OracleAccuracy, baseline?.Seen.Accuracy),
                 Unseen = r.Unseen.WithReference(r.Unseen.OracleAccuracy, baseline?.Unseen.Accuracy),
+                SeenOverBaseline = baseline is null ? null : PairedComparison.Compare(r.SeenEvaluation, baseline.SeenEvaluation),
+                UnseenOverBaseline = baseline is null ? null : PairedComparison.Compare(r.UnseenEvaluation, baseline.UnseenEvaluation),
             }));
         }
 
@@ -213,6 +230,8 @@ public static class PopulationExperiment
                 ActiveUnits = activeUnits,
                 FewShot = fewShot,
                 StoredUserStates = storedStates,
+                SeenEvaluation = seenResult,
+                UnseenEvaluation = unseenResult,
             };
         }
         finally

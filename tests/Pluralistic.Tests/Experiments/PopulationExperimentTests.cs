@@ -7,7 +7,7 @@ namespace Pluralistic.Tests.Experiments;
 public class PopulationExperimentTests
 {
     [Fact]
-    public async Task The_ablation_report_gives_every_model_a_row_and_vpl_its_active_latent_units()
+    public async Task The_ablation_report_gives_every_model_a_row_its_margin_over_bt_and_vpl_its_active_latent_units()
     {
         var rows = await PopulationExperiment.RunAsync(new ExperimentOptions
         {
@@ -26,10 +26,19 @@ public class PopulationExperimentTests
         Assert.InRange(units.ActiveUnits, 1, units.LatentSize);
         Assert.Equal(40, units.Users);
 
+        // Margins over BT are paired on the same pairs: BT against itself is exactly 0, VPL's is its accuracy difference.
+        Assert.Equal(0, rows[0].UnseenOverBaseline!.Difference);
+        Assert.Equal(0, rows[0].UnseenOverBaseline!.StandardError);
+        Assert.Equal(rows[1].Seen.Accuracy - rows[0].Seen.Accuracy, rows[1].SeenOverBaseline!.Difference, 12);
+        Assert.Equal(rows[1].Unseen.Accuracy - rows[0].Unseen.Accuracy, rows[1].UnseenOverBaseline!.Difference, 12);
+        Assert.Equal(8, rows[1].UnseenOverBaseline!.Users);
+        Assert.True(rows[1].SeenOverBaseline!.StandardError > 0);
+
         using var images = new TempDirectory();
         var report = AblationReport.Write(rows, images.Path, "images", contextPairs: 10);
         Assert.Contains("active latent units", report, StringComparison.Ordinal);
         var vplLine = report.Split('\n').Single(l => l.StartsWith("| vpl ", StringComparison.Ordinal));
         Assert.Contains($" {units.ActiveUnits} / {units.LatentSize} |", vplLine, StringComparison.Ordinal);
+        Assert.Contains($" {rows[1].SeenOverBaseline!.ToPoints()} / {rows[1].UnseenOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
     }
 }
