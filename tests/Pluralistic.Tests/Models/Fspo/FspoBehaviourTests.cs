@@ -2,7 +2,6 @@ using Pluralistic.Models;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Tests.Support;
 using Pluralistic.Torch;
-using TorchSharp;
 
 namespace Pluralistic.Tests.Models.Fspo;
 
@@ -19,22 +18,15 @@ public class FspoBehaviourTests
         var unseen = population.ToDataset(population.TestUnseen);
         var options = Small with { TestTimeSteps = 2 };
 
-        // Warm up libtorch once so lazily created globals do not count.
-        new FspoTrainer(options with { Epochs = 1 }).Fit(train).Dispose();
-
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var model = new FspoTrainer(options).Fit(train);
-        var afterTraining = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        await model.ScorePairsAsync(test);
-        await model.ScoreAsync([.. test.Users.Take(5)], population.SampleResponses(64, seed: 1));
-        await model.AdaptAsync(unseen, new AdaptationOptions { Persist = false });
-        var afterUse = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        model.Dispose();
-        var afterDispose = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        Assert.Equal(afterTraining, afterUse);
-        Assert.Equal(before, afterDispose);
+        await TensorLeaks.AssertNoneLeftAsync(
+            () => new FspoTrainer(options with { Epochs = 1 }).Fit(train),
+            () => new FspoTrainer(options).Fit(train),
+            async model =>
+            {
+                await model.ScorePairsAsync(test);
+                await model.ScoreAsync([.. test.Users.Take(5)], population.SampleResponses(64, seed: 1));
+                await model.AdaptAsync(unseen, new AdaptationOptions { Persist = false });
+            });
     }
 
     [Fact]

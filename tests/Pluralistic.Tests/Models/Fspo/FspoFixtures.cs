@@ -1,6 +1,7 @@
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Tests.Support;
 using Pluralistic.Models.Fspo;
 
 namespace Pluralistic.Tests.Models.Fspo;
@@ -22,7 +23,7 @@ public abstract class FspoFixture : IDisposable
         Train = Population.ToDataset(Population.Train);
         TestUnseen = Population.ToDataset(Population.TestUnseen);
         Model = new FspoTrainer(Options).Fit(Train);
-        Baseline = new BradleyTerryTrainer(new BradleyTerryOptions { Seed = 1, Device = "cpu", Threads = 1 }).Fit(Train);
+        Baseline = Populations.TrainBaseline(Train);
 
         FewShot = Shots.ToDictionary(
             k => k,
@@ -56,27 +57,7 @@ public abstract class FspoFixture : IDisposable
 }
 
 /// <summary>The groups preset (three groups of unequal size) at test scale.</summary>
-public sealed class FspoGroupsFixture() : FspoFixture(new SyntheticPopulationOptions
-{
-    Preset = "groups",
-    Seed = 5,
-    SeenUsers = 80,
-    UnseenUsers = 24,
-    TrainPairsPerUser = 30,
-    TestPairsPerSeenUser = 10,
-    UnseenPairsPerUser = 30,
-    ResponseDimension = 16,
-});
+public sealed class FspoGroupsFixture() : FspoFixture(Populations.EpisodicGroups);
 
 /// <summary>The opposing-minority preset (about 10:1, opposite tastes on contested pairs) at test scale.</summary>
-public sealed class FspoMinorityFixture() : FspoFixture(new SyntheticPopulationOptions
-{
-    Preset = "minority",
-    Seed = 1,
-    SeenUsers = 120,
-    UnseenUsers = 30,
-    TrainPairsPerUser = 30,
-    TestPairsPerSeenUser = 20,
-    UnseenPairsPerUser = 40,
-    ResponseDimension = 16,
-});
+public sealed class FspoMinorityFixture() : FspoFixture(Populations.EpisodicMinority);

@@ -2,7 +2,6 @@ using Pluralistic.Models;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.MaxMin;
 using Pluralistic.Tests.Support;
-using TorchSharp;
 
 namespace Pluralistic.Tests.Models.MaxMin;
 
@@ -63,36 +62,21 @@ public class MaxMinTrainingTests
         var train = Train;
         var population = Populations.SmallGroups;
         var options = Quick with { Groups = 2, Epochs = 1 };
-        new MaxMinTrainer(options).Fit(train).Dispose();
-
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var model = new MaxMinTrainer(options).Fit(train);
-        var afterTraining = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        var counts = new List<long>();
         var test = population.ToDataset(population.TestSeen);
         var candidates = population.SampleResponses(16, seed: 1);
-        await model.ScorePairsAsync(test);
-        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        await model.ScoreAsync([.. test.Users.Take(5)], candidates);
-        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        await model.ScoreGroupsAsync(candidates, reference: population.SampleResponses(8, seed: 2));
-        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        await model.AggregateAsync(candidates, new AggregationOptions { Users = [.. test.Users.Take(3)] });
-        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        await model.InferGroupPosteriorsAsync(population.ToDataset(population.TestUnseen));
-        counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        using (var view = model.WithUserStateStore(new OverlayUserStateStore(model.UserStates)))
-        {
-            await view.AdaptAsync(population.ToDataset(population.TestUnseen));
-        }
-
-        var afterScoring = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        model.Dispose();
-        var afterDispose = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        Assert.True(afterTraining == afterScoring, $"{afterTraining}: {string.Join(",", counts)} -> {afterScoring}");
-        Assert.Equal(before, afterDispose);
+        await TensorLeaks.AssertNoneLeftAsync(
+            () => new MaxMinTrainer(options).Fit(train),
+            () => new MaxMinTrainer(options).Fit(train),
+            async model =>
+            {
+                await model.ScorePairsAsync(test);
+                await model.ScoreAsync([.. test.Users.Take(5)], candidates);
+                await model.ScoreGroupsAsync(candidates, reference: population.SampleResponses(8, seed: 2));
+                await model.AggregateAsync(candidates, new AggregationOptions { Users = [.. test.Users.Take(3)] });
+                await model.InferGroupPosteriorsAsync(population.ToDataset(population.TestUnseen));
+                using var view = model.WithUserStateStore(new OverlayUserStateStore(model.UserStates));
+                await view.AdaptAsync(population.ToDataset(population.TestUnseen));
+            });
     }
 
     [Fact]

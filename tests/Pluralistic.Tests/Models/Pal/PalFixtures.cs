@@ -1,6 +1,7 @@
 using Pluralistic.Data;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Pal;
+using Pluralistic.Tests.Support;
 
 namespace Pluralistic.Tests.Models.Pal;
 
@@ -17,7 +18,7 @@ public abstract class PalFixture : IDisposable
         Model = new PalTrainer(options).Fit(Train);
         if (withBaseline)
         {
-            Baseline = new BradleyTerryTrainer(new BradleyTerryOptions { Seed = 1, Device = "cpu", Threads = 1 }).Fit(Train);
+            Baseline = Populations.TrainBaseline(Train);
         }
     }
 

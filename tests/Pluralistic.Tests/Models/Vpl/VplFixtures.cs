@@ -1,6 +1,7 @@
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Models.BradleyTerry;
+using Pluralistic.Tests.Support;
 using Pluralistic.Models.Vpl;
 
 namespace Pluralistic.Tests.Models.Vpl;
@@ -21,7 +22,7 @@ public abstract class VplFixture : IDisposable
         TestSeen = Population.ToDataset(Population.TestSeen);
         TestUnseen = Population.ToDataset(Population.TestUnseen);
         Model = new VplTrainer(Options).Fit(Train);
-        Baseline = new BradleyTerryTrainer(new BradleyTerryOptions { Seed = 1, Device = "cpu", Threads = 1 }).Fit(Train);
+        Baseline = Populations.TrainBaseline(Train);
 
         var unseen = new EvaluationOptions { ContextPairs = 10, MeasureContextSensitivity = true };
         Seen = RewardModelEvaluator.EvaluateAsync(Model, TestSeen).GetAwaiter().GetResult();
@@ -59,27 +60,7 @@ public abstract class VplFixture : IDisposable
 }
 
 /// <summary>The groups preset (three groups of unequal size) at test scale.</summary>
-public sealed class VplGroupsFixture() : VplFixture(new SyntheticPopulationOptions
-{
-    Preset = "groups",
-    Seed = 5,
-    SeenUsers = 80,
-    UnseenUsers = 24,
-    TrainPairsPerUser = 30,
-    TestPairsPerSeenUser = 10,
-    UnseenPairsPerUser = 30,
-    ResponseDimension = 16,
-});
+public sealed class VplGroupsFixture() : VplFixture(Populations.EpisodicGroups);
 
 /// <summary>The opposing-minority preset (about 10:1, opposite tastes on contested pairs) at test scale.</summary>
-public sealed class VplMinorityFixture() : VplFixture(new SyntheticPopulationOptions
-{
-    Preset = "minority",
-    Seed = 1,
-    SeenUsers = 120,
-    UnseenUsers = 30,
-    TrainPairsPerUser = 30,
-    TestPairsPerSeenUser = 20,
-    UnseenPairsPerUser = 40,
-    ResponseDimension = 16,
-});
+public sealed class VplMinorityFixture() : VplFixture(Populations.EpisodicMinority);

@@ -121,25 +121,18 @@ public class VplTrainingTests
     {
         var train = Train;
         var test = Test;
-        new VplTrainer(Short with { Epochs = 1 }).Fit(train).Dispose();
-
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var model = new VplTrainer(Short with { Epochs = 2, RewardScaling = VplRewardScaling.WinProbability, ReferenceResponses = 16 }).Fit(train);
-        var afterTraining = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        // The in-memory store completes synchronously, so the thread-static statistics see all of the work.
         var unseen = Populations.SmallGroups.ToDataset(Populations.SmallGroups.TestUnseen);
-        await model.ScorePairsAsync(test);
-        await model.ScoreAsync([.. test.Users.Take(5)], Populations.SmallGroups.SampleResponses(64, seed: 1));
-        await model.AdaptAsync(unseen);
-        await model.RankQuestionsAsync(unseen.Users[0], test);
-        await model.GetPosteriorsAsync([.. unseen.Users]);
-        await model.MeasureActiveUnitsAsync([.. unseen.Users]);
-        var afterScoring = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        model.Dispose();
-        var afterDispose = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-
-        Assert.Equal(afterTraining, afterScoring);
-        Assert.Equal(before, afterDispose);
+        await TensorLeaks.AssertNoneLeftAsync(
+            () => new VplTrainer(Short with { Epochs = 1 }).Fit(train),
+            () => new VplTrainer(Short with { Epochs = 2, RewardScaling = VplRewardScaling.WinProbability, ReferenceResponses = 16 }).Fit(train),
+            async model =>
+            {
+                await model.ScorePairsAsync(test);
+                await model.ScoreAsync([.. test.Users.Take(5)], Populations.SmallGroups.SampleResponses(64, seed: 1));
+                await model.AdaptAsync(unseen);
+                await model.RankQuestionsAsync(unseen.Users[0], test);
+                await model.GetPosteriorsAsync([.. unseen.Users]);
+                await model.MeasureActiveUnitsAsync([.. unseen.Users]);
+            });
     }
 }
