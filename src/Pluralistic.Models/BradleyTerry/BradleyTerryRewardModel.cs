@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.BradleyTerry;
@@ -43,9 +42,7 @@ public sealed class BradleyTerryRewardModel : TorchUserRewardModel
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.BradleyTerryOptions);
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        ModelOptionsJson.LoadWeights(network, weights, manifest);
-        network.to(device);
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         return new BradleyTerryRewardModel(network, BradleyTerryTrainer.Describe(manifest, options), store, device, ownsStore: true);
     }
 

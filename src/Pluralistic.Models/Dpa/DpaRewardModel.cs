@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -98,9 +97,7 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
             throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's objective names do not match the DPA options it records");
         }
 
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new DpaNetwork(manifest.ResponseDimension, manifest.PromptDimension, objectives.Count, latent: !options.UseRatings, options));
-        ModelOptionsJson.LoadWeights(network, weights, manifest);
-        network.to(device);
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new DpaNetwork(manifest.ResponseDimension, manifest.PromptDimension, objectives.Count, latent: !options.UseRatings, options));
         return new DpaRewardModel(network, options, DpaTrainer.Describe(manifest, options), store, device, ownsStore: true);
     }
 

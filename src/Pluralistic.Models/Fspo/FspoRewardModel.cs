@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Fspo;
@@ -54,9 +53,7 @@ public sealed class FspoRewardModel : TorchUserRewardModel
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.FspoOptions);
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        ModelOptionsJson.LoadWeights(network, weights, manifest);
-        network.to(device);
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         return new FspoRewardModel(network, options, FspoTrainer.Describe(manifest, options), store, device, ownsStore: true);
     }
 

@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.MaxMin;
@@ -70,18 +69,8 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
             throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's MaxMin options do not name the number of groups");
         }
 
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new MaxMinNetwork(manifest.ResponseDimension, manifest.PromptDimension, options.Groups, options));
-        try
-        {
-            ModelOptionsJson.LoadWeights(network, weights, manifest);
-            network.to(device);
-            return new MaxMinRewardModel(network, MaxMinTrainer.Describe(manifest, options), store, device, ownsStore: true);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new MaxMinNetwork(manifest.ResponseDimension, manifest.PromptDimension, options.Groups, options));
+        return new MaxMinRewardModel(network, MaxMinTrainer.Describe(manifest, options), store, device, ownsStore: true);
     }
 
     /// <inheritdoc />

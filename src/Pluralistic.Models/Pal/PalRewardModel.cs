@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Pal;
@@ -60,9 +59,7 @@ public sealed class PalRewardModel : TorchUserRewardModel
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.PalOptions);
         // Built under the seeding lock: its (overwritten) initialisation must not draw from the process-wide generator
         // while another model is being built from a seed.
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        ModelOptionsJson.LoadWeights(network, weights, manifest);
-        network.to(device);
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         return new PalRewardModel(network, PalTrainer.Describe(manifest, options), options, store, device, ownsStore: true);
     }
 

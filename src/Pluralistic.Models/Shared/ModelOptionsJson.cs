@@ -8,6 +8,7 @@ using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models;
@@ -38,6 +39,28 @@ internal sealed partial class ModelOptionsJson : JsonSerializerContext
         catch (JsonException ex)
         {
             throw new CorruptRunException(Checkpoint.ManifestFile, $"the manifest's options do not describe a '{manifest.ModelKind}' model: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Rebuilds a run's module: built under the run's seed (<see cref="TorchRuntime.Seeded{T}"/>, so buffers that are not
+    /// saved come out as in training), the verified weights loaded, moved to the device. The module is disposed when the
+    /// weights do not fit (a <see cref="CorruptRunException"/>).
+    /// </summary>
+    public static TModule Rebuild<TModule>(RunManifest manifest, byte[] weights, Device device, Func<TModule> build)
+        where TModule : nn.Module
+    {
+        var module = TorchRuntime.Seeded(manifest.Seed, build);
+        try
+        {
+            LoadWeights(module, weights, manifest);
+            module.to(device);
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
         }
     }
 

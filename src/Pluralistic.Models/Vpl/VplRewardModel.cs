@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Vpl;
@@ -56,9 +55,7 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.VplOptions);
-        var network = TorchRuntime.Seeded(manifest.Seed, () => new VplNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        ModelOptionsJson.LoadWeights(network, weights, manifest);
-        network.to(device);
+        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new VplNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
         return new VplRewardModel(network, options, VplTrainer.Describe(manifest, options), store, device, ownsStore: true);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Runs;
 using Pluralistic.Tests.Support;
@@ -24,6 +25,27 @@ public class RunDirectoryTests
         Assert.Equal(before.RewardChosen.ToArray(), after.RewardChosen.ToArray());
         Assert.Equal(before.RewardRejected.ToArray(), after.RewardRejected.ToArray());
         Assert.Equal(trained.Info.TrainingData, reopened.Info.TrainingData);
+    }
+
+    [Fact]
+    public async Task Weights_that_do_not_fit_the_manifests_options_are_a_corrupt_run()
+    {
+        // What a run written by a version with a different network shape looks like: intact weights (hash verified),
+        // options that build another network.
+        using var dir = new TempDirectory();
+        var population = Populations.SmallGroups;
+        using (var model = new BradleyTerryTrainer(new BradleyTerryOptions { Device = "cpu", Epochs = 1, HiddenSizes = [32] }).Fit(population.ToDataset(population.Train)))
+        {
+            await RunDirectory.SaveAsync(model, dir.Path);
+        }
+
+        var manifestPath = Path.Combine(dir.Path, "manifest.json");
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!;
+        manifest["options"]!["hidden_sizes"] = new JsonArray(16);
+        await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString());
+
+        var error = Assert.Throws<CorruptRunException>(() => RunDirectory.Open(dir.Path));
+        Assert.Contains("does not fit", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
