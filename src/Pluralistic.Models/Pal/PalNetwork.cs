@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using Pluralistic.Torch.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -91,7 +92,7 @@ internal sealed class PalNetwork : nn.Module
         projector.parameters().Concat(prompt_projectors?.parameters() ?? []).Append(log_scale);
 
     /// <summary>The reward scale: exp(log s), capped.</summary>
-    public Tensor Scale => log_scale.exp().clamp_max(maxScale);
+    public Tensor Scale => log_scale.exp().clamp_max(ScalarCache.Of(maxScale));
 
     /// <summary>The user-independent part of the rewards of responses [..., d] (with prompts [..., dp]).</summary>
     public ResponseSide Encode(Tensor responses, Tensor? prompts)
@@ -127,14 +128,14 @@ internal sealed class PalNetwork : nn.Module
     {
         if (Variant == PalVariant.A)
         {
-            return -(side.Projected - IdealPoints(logits)).pow(2).sum(-1).clamp_min(1e-12).sqrt() * Scale;
+            return -(side.Projected - IdealPoints(logits)).pow(2).sum(-1).clamp_min(ScalarCache.Of(1e-12)).sqrt() * Scale;
         }
 
         // cos(f(y), u) with u = sum_k w_k b_k: (sum_k w_k b_k . f(y)) / sqrt(w' Gram w), f(y) of unit length.
         var w = logits.softmax(-1);
         var dot = (side.Dots! * w).sum(-1);
         var gramW = side.Gram!.dim() == 2 ? w.matmul(side.Gram) : side.Gram.matmul(w.unsqueeze(-1)).squeeze(-1);
-        var norm = (gramW * w).sum(-1).clamp_min(1e-12).sqrt();
+        var norm = (gramW * w).sum(-1).clamp_min(ScalarCache.Of(1e-12)).sqrt();
         return Scale * dot / norm;
     }
 
@@ -160,7 +161,7 @@ internal sealed class PalNetwork : nn.Module
             squaredNorm = side.Gram.reshape(side.Gram.shape[0], K * K).matmul(outer.t());
         }
 
-        return Scale * dot / squaredNorm.clamp_min(1e-12).sqrt();
+        return Scale * dot / squaredNorm.clamp_min(ScalarCache.Of(1e-12)).sqrt();
     }
 
     /// <summary>Sets the cold-start logits and the prior of new users' logits (after training).</summary>

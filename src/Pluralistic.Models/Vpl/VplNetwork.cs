@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using Pluralistic.Torch.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -87,7 +88,7 @@ internal sealed class VplNetwork : nn.Module
     {
         var items = pairEncoder.call(chosen, rejected, prompts);
         var pooled = setEncoder.call(items, mask);
-        return (posteriorMean.call(pooled).clamp(-1, 1), posteriorLogVariance.call(pooled).clamp(-1, 1));
+        return (posteriorMean.call(pooled).clamp(ScalarCache.Of(-1), ScalarCache.Of(1)), posteriorLogVariance.call(pooled).clamp(ScalarCache.Of(-1), ScalarCache.Of(1)));
     }
 
     /// <summary>
@@ -100,8 +101,8 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[..., latent].</returns>
     public Tensor Latent(Tensor mean, Tensor logVariance, Tensor? noise)
     {
-        var z = noise is null ? mean : mean + (logVariance.mul(0.5).exp() * noise);
-        return z.div(z.norm(-1, keepdim: true).clamp_min(1e-6)).mul(Math.Sqrt(LatentSize));
+        var z = noise is null ? mean : mean + (logVariance.mul(ScalarCache.Of(0.5)).exp() * noise);
+        return z.div(z.norm(-1, keepdim: true).clamp_min(ScalarCache.Of(1e-6))).mul(ScalarCache.Of(Math.Sqrt(LatentSize)));
     }
 
     /// <summary>The scoring latent of state vectors [mean ; log-variance].</summary>

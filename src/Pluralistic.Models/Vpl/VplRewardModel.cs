@@ -162,12 +162,16 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
         var prompts = dp == 0 ? null : PairTensors.ToTensor(candidates.PromptVectors, [n, dp], Device);
         var a = _network.RewardGrid(_network.ResponseProjection(PairTensors.ToTensor(candidates.ChosenVectors, [n, d], Device), prompts), latentProjection);
         var b = _network.RewardGrid(_network.ResponseProjection(PairTensors.ToTensor(candidates.RejectedVectors, [n, d], Device), prompts), latentProjection);
-        var p = (a - b).sigmoid().clamp(1e-6, 1 - 1e-6);
+        var p = (a - b).sigmoid().clamp(ScalarCache.Of(1e-6), ScalarCache.Of(1 - 1e-6));
         var entropyOfMean = Entropy(p.mean([1]));
         var meanEntropy = Entropy(p).mean([1]);
-        var information = (entropyOfMean - meanEntropy).clamp_min(0).to_type(ScalarType.Float64).cpu().contiguous();
+        var information = (entropyOfMean - meanEntropy).clamp_min(ScalarCache.Of(0)).to_type(ScalarType.Float64).cpu().contiguous();
         information.data<double>().CopyTo(scores);
     }
 
-    private static Tensor Entropy(Tensor p) => -((p * p.log()) + ((1 - p) * (1 - p).log()));
+    private static Tensor Entropy(Tensor p)
+    {
+        var q = p.neg().add_(ScalarCache.Of(1));
+        return -((p * p.log()) + (q * q.log()));
+    }
 }
