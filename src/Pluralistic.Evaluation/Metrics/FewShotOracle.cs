@@ -11,8 +11,9 @@ public delegate double TrueUserReward(UserId user, ReadOnlySpan<float> response,
 /// What a perfect model of a known population could do for a new user from k context pairs: exact Bayesian inference
 /// with the known users as the prior. Each known user's true reward is a hypothesis, weighted by the likelihood of the
 /// new user's context labels under Bradley-Terry; queries are predicted by the weighted mean of the hypotheses'
-/// probabilities. It puts few-shot targets in context: a model that learns the population from those users' pairs
-/// (not their true rewards) should not be expected to beat it by much.
+/// probabilities. It puts few-shot targets in context: it is what a model that had learned every known user exactly
+/// would reach; a model that learns them from their pairs goes beyond it only by generalising between them (a smooth
+/// prior), and a small known population makes it a low reference.
 /// </summary>
 public static class FewShotOracle
 {
