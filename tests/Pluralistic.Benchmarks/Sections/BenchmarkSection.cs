@@ -1,3 +1,4 @@
+using Pluralistic.Data;
 using Spectre.Console;
 
 namespace Pluralistic.Benchmarks.Sections;
@@ -22,6 +23,11 @@ internal abstract class BenchmarkSection
 /// <param name="Console">Progress output.</param>
 internal sealed record BenchmarkContext(string DocsDirectory, int Seed, bool Quick, IAnsiConsole Console)
 {
+    /// <summary>The default population sizes, or the small ones of a quick run (66 seen, 12 unseen users).</summary>
+    public SyntheticPopulationOptions PopulationSizes => Quick
+        ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }
+        : new SyntheticPopulationOptions();
+
     /// <summary>Where images go (docs/images), created on demand.</summary>
     public string ImagePath(string name)
     {

@@ -21,9 +21,7 @@ internal sealed class MaxMinSection : BenchmarkSection
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
-        var sizes = context.Quick
-            ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }
-            : new SyntheticPopulationOptions { SeenUsers = 220 };
+        var sizes = context.Quick ? context.PopulationSizes : context.PopulationSizes with { SeenUsers = 220 };
 
         // Opposing minority: accuracy per group, then best-of-n under both aggregations.
         var minority = SyntheticPopulation.Generate(sizes with { Preset = "minority", Seed = context.Seed });

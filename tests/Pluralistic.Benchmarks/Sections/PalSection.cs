@@ -19,9 +19,7 @@ internal sealed class PalSection : BenchmarkSection
 
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var sizes = context.Quick
-            ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }
-            : new SyntheticPopulationOptions();
+        var sizes = context.PopulationSizes;
         var mixture = SyntheticPopulation.Generate(sizes with { Preset = "mixture", Seed = context.Seed });
         var train = mixture.ToDataset(mixture.Train);
         var seen = mixture.ToDataset(mixture.TestSeen);

@@ -24,9 +24,7 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
 
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var sizes = context.Quick
-            ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }
-            : new SyntheticPopulationOptions();
+        var sizes = context.PopulationSizes;
         var kinds = RewardModelKinds.AvailableNames.Where(k => k != "bt").ToList();
         var seeds = Enumerable.Range(context.Seed, Populations).ToArray();
         var seen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
