@@ -67,7 +67,7 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="conditions">[..., c], broadcastable against the inputs' leading dimensions.</param>
     /// <returns>Rewards, the broadcast leading shape.</returns>
     public override Tensor forward(Tensor inputs, Tensor conditions) =>
-        Finish(input.call(inputs) + condition.call(conditions), output.call(conditions));
+        Finish(input.call(inputs).Plus(condition.call(conditions)), output.call(conditions));
 
     /// <summary>Every input for every condition: [M, in] x [N, c] -> [M, N], in chunks of inputs.</summary>
     /// <param name="inputs">[M, in].</param>
@@ -86,7 +86,7 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
         var rows = Math.Max(1, MatrixBudget / Math.Max(n * width, 1));
         if (rows >= m)
         {
-            return Finish(projectedInputs + projectedConditions, outputs);
+            return Finish(projectedInputs.Plus(projectedConditions), outputs);
         }
 
         var parts = new List<Tensor>();
@@ -94,7 +94,7 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
         {
             // Each chunk's [rows, N, h] activations are freed before the next chunk; only its rewards are kept.
             using var scope = NewDisposeScope();
-            parts.Add(Finish(projectedInputs.narrow(0, start, Math.Min(rows, m - start)) + projectedConditions, outputs).MoveToOuterDisposeScope());
+            parts.Add(Finish(projectedInputs.narrow(0, start, Math.Min(rows, m - start)).Plus(projectedConditions), outputs).MoveToOuterDisposeScope());
         }
 
         return cat(parts, dim: 0);
@@ -110,6 +110,6 @@ public sealed class ConditionedRewardHead : nn.Module<Tensor, Tensor, Tensor>
         }
 
         var width = h.shape[^1];
-        return (h * outputs.narrow(-1, 0, width)).sum(-1) + outputs.select(-1, width);
+        return (h * outputs.narrow(-1, 0, width)).sum(-1).Plus(outputs.select(-1, width));
     }
 }

@@ -92,7 +92,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public static nn.Module<Tensor, Tensor> Create(Activation activation) => activation switch
     {
         Activation.Relu => nn.ReLU(),
-        Activation.LeakyRelu => nn.LeakyReLU(0.2),
+        Activation.LeakyRelu => new LeakyRelu(0.2),
         Activation.Gelu => nn.GELU(),
         Activation.Tanh => nn.Tanh(),
         Activation.Silu => nn.SiLU(),

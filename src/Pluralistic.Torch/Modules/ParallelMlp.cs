@@ -70,7 +70,7 @@ public sealed class ParallelMlp : nn.Module<Tensor, Tensor>
         for (var layer = 0; layer < weights.Count; layer++)
         {
             // bmm then add: TorchSharp 0.107.0 passes baddbmm's operands to libtorch in the wrong order.
-            x = x.bmm(weights[layer]) + biases[layer];
+            x = x.bmm(weights[layer]).Plus(biases[layer]);
             if (layer < weights.Count - 1)
             {
                 x = activation.call(x);

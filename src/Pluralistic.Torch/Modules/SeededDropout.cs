@@ -42,7 +42,7 @@ public sealed class SeededDropout : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var keep = 1 - Probability;
+        var keep = ScalarCache.Of(1 - Probability);
         var mask = rand(input.shape, ScalarType.Float32, CPU, generator: generator).lt_(keep).to(input.dtype).to(input.device);
         return input.mul(mask).div_(keep).MoveToOuterDisposeScope();
     }

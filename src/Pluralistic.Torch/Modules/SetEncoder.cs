@@ -63,10 +63,10 @@ public sealed class SetEncoder : nn.Module<Tensor, Tensor, Tensor>
 
         // Additive mask: padding keys get a large negative score (not -inf, so an all-padding row stays finite).
         var keyMask = mask.sub(ScalarCache.Of(1)).mul(ScalarCache.Of(1e9)).view(b, 1, 1, k);
-        var scores = q.matmul(kk.transpose(-2, -1)).div(ScalarCache.Of(Math.Sqrt(dh))).add(keyMask);
+        var scores = q.matmul(kk.transpose(-2, -1)).div(ScalarCache.Of(Math.Sqrt(dh))).Plus(keyMask);
         var attended = scores.softmax(-1).matmul(v).transpose(1, 2).reshape(b, k, Features);
-        var h = norm1.call(items + output.call(attended));
-        h = norm2.call(h + feedForward.call(h));
+        var h = norm1.call(items.Plus(output.call(attended)));
+        h = norm2.call(h.Plus(feedForward.call(h)));
 
         var weights = mask.unsqueeze(-1);
         return (h * weights).sum(1).div(weights.sum(1).clamp_min(ScalarCache.Of(1)));

@@ -68,7 +68,7 @@ public abstract class PairwiseObjective : TrainingObjective
         var (chosen, rejected) = Rewards(batch);
         var loss = PairLoss(chosen - rejected, LossWeights(batch));
         var extra = Regularizer(batch, chosen, rejected);
-        return extra is null ? loss : loss + extra;
+        return extra is null ? loss : loss.Plus(extra);
     }
 
     /// <inheritdoc />
@@ -91,8 +91,8 @@ public abstract class PairwiseObjective : TrainingObjective
             lossSum += PairLoss(margin, weights).item<float>() * weight;
             weightSum += weight;
             correct += margin.dim() == 1
-                ? margin.gt(0).sum().item<long>()
-                : (margin.gt(0).to_type(weights.dtype) * weights).sum(1).div(weights.sum(1).clamp_min(1e-12)).sum().item<float>();
+                ? margin.gt(ScalarCache.Of(0L)).sum().item<long>()
+                : (margin.gt(ScalarCache.Of(0L)).to_type(weights.dtype) * weights).sum(1).div(weights.sum(1).clamp_min(ScalarCache.Of(1e-12))).sum().item<float>();
         }
 
         return new ValidationResult(lossSum / Math.Max(weightSum, 1e-12), correct / Validation.Count);
@@ -115,7 +115,7 @@ public abstract class PairwiseObjective : TrainingObjective
     /// <param name="margin">r_chosen - r_rejected, [B] (or [B, K]).</param>
     /// <param name="weights">Loss weights from <see cref="LossWeights"/>, shaped as <paramref name="margin"/>.</param>
     /// <returns>A scalar.</returns>
-    protected virtual Tensor PairLoss(Tensor margin, Tensor weights) => WeightedMean(nn.functional.softplus(-margin), weights);
+    protected virtual Tensor PairLoss(Tensor margin, Tensor weights) => WeightedMean((-margin).Softplus(), weights);
 
     /// <summary>An extra loss term added to every training step (reward centering, KL, ...); default none.</summary>
     /// <param name="batch">The batch.</param>
@@ -132,6 +132,6 @@ public abstract class PairwiseObjective : TrainingObjective
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(weights);
-        return (values * weights).sum() / weights.sum().clamp_min(1e-12);
+        return (values * weights).sum() / weights.sum().clamp_min(ScalarCache.Of(1e-12));
     }
 }

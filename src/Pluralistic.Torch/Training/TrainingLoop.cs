@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
@@ -33,11 +32,7 @@ public static class TrainingLoop
         var module = objective.Module;
         var groups = objective.ParameterGroups(options).ToList();
         var parameters = groups.SelectMany(g => g.Parameters).ToList();
-        using var optimizer = optim.AdamW(
-            groups.Select(g => new AdamW.ParamGroup(g.Parameters, lr: g.LearningRate, weight_decay: g.WeightDecay)),
-            lr: options.LearningRate,
-            weight_decay: options.WeightDecay);
-        var paramGroups = optimizer.ParamGroups.ToList();
+        using var optimizer = new AdamWOptimizer(groups);
         var peakRates = groups.Select(g => g.LearningRate).ToArray();
 
         var stepsPerEpoch = Math.Max(objective.StepsPerEpoch, 1);
@@ -61,13 +56,13 @@ public static class TrainingLoop
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var factor = LearningRateFactor((epoch * stepsPerEpoch) + step, totalSteps, warmupSteps, options.FinalLearningRateFraction);
-                    for (var g = 0; g < paramGroups.Count; g++)
+                    for (var g = 0; g < peakRates.Length; g++)
                     {
-                        paramGroups[g].LearningRate = peakRates[g] * factor;
+                        optimizer.SetLearningRate(g, peakRates[g] * factor);
                     }
 
                     using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     var loss = objective.Loss(step, random);
                     loss.backward();
                     if (options.GradientClipNorm > 0)
@@ -75,7 +70,7 @@ public static class TrainingLoop
                         nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm);
                     }
 
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += loss.item<float>();
                 }
 
