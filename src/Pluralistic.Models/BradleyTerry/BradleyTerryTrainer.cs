@@ -89,6 +89,6 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : I
             (network.call(batch.Chosen, batch.Prompts), network.call(batch.Rejected, batch.Prompts));
 
         protected override Tensor? Regularizer(PairBatch batch, Tensor chosen, Tensor rejected) =>
-            options.RewardCentering > 0 ? (chosen + rejected).pow(2).mean() * options.RewardCentering : null;
+            options.RewardCentering > 0 ? chosen.Plus(rejected).Squared().mean().Times(options.RewardCentering) : null;
     }
 }

@@ -61,7 +61,7 @@ internal sealed class LinearDifferenceObjective : TrainingObjective, IDisposable
     {
         var margins = Margins(_validation!);
         var loss = WeightedLoss(margins, _validationWeights!).item<float>();
-        var accuracy = margins.gt(0).sum().item<long>() / (double)margins.shape[0];
+        var accuracy = margins.gt(ScalarCache.Of(0L)).sum().item<long>() / (double)margins.shape[0];
         return new ValidationResult(loss, accuracy);
     }
 
@@ -76,7 +76,7 @@ internal sealed class LinearDifferenceObjective : TrainingObjective, IDisposable
     private Tensor Margins(Tensor differences) => differences.matmul(_network.ResponseWeights.t()).squeeze(-1);
 
     private static Tensor WeightedLoss(Tensor margins, Tensor weights) =>
-        (nn.functional.softplus(-margins) * weights).sum() / weights.sum().clamp_min(1e-12);
+        ((-margins).Softplus() * weights).sum() / weights.sum().clamp_min(ScalarCache.Of(1e-12));
 
     /// <summary>chosen - rejected for the given records, in order, as a [n, d] tensor (and their weights).</summary>
     private static (Tensor Differences, Tensor Weights) Differences(PreferenceDataset data, int[] records, Device device)

@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -61,17 +62,17 @@ internal static class DirectionFitter
         var users = differences.shape[0];
         var k = differences.shape[2];
         var device = differences.device;
-        var sd = differences * scale;
+        var sd = differences.Times(scale);
         var weighted = sd * weights.unsqueeze(-1);
 
         // The Hessian of the log-likelihood is -s^2 sum_i w_i p_i (1 - p_i) d_i d_i^T, bounded by a quarter of the weighted Gram matrix.
-        var gram = weighted.transpose(1, 2).bmm(sd) / 4;
-        var lipschitz = linalg.eigvalsh(gram).amax(-1).clamp_min(1e-6);
+        var gram = weighted.transpose(1, 2).bmm(sd).DividedBy(4);
+        var lipschitz = linalg.eigvalsh(gram).amax(-1).clamp_min(ScalarCache.Of(1e-6));
         var step = lipschitz.reciprocal().unsqueeze(-1);
-        var pull = priorMean is null || concentration <= 0 ? zeros([1, k], device: device) : (priorMean * concentration).unsqueeze(0);
+        var pull = priorMean is null || concentration <= 0 ? zeros([1, k], device: device) : priorMean.Times(concentration).unsqueeze(0);
 
         // Start from the gradient at v = 0 (half the weighted mean difference, plus the prior's pull), normalised.
-        var start = (weighted.sum(1) * 0.5) + pull;
+        var start = weighted.sum(1).Times(0.5).Plus(pull);
         var v = Normalize(start, priorMean, k, device);
         var y = v.clone();
         var t = 1.0;
@@ -80,11 +81,11 @@ internal static class DirectionFitter
             using var scope = NewDisposeScope();
             var margin = sd.bmm(y.unsqueeze(-1)).squeeze(-1);
             var coefficient = weights * sigmoid(-margin);
-            var gradient = coefficient.unsqueeze(1).bmm(sd).squeeze(1) + pull;
-            var next = ProjectToBall(y + (step * gradient));
+            var gradient = coefficient.unsqueeze(1).bmm(sd).squeeze(1).Plus(pull);
+            var next = ProjectToBall(y.Plus(step * gradient));
             var tNext = (1 + Math.Sqrt(1 + (4 * t * t))) / 2;
             var momentum = (t - 1) / tNext;
-            y.copy_(next + ((next - v) * momentum));
+            y.copy_(next.Plus((next - v).Times(momentum)));
             v.copy_(next);
             t = tNext;
         }
@@ -109,9 +110,9 @@ internal static class DirectionFitter
         for (var iteration = 0; iteration < 50; iteration++)
         {
             using var inner = NewDisposeScope();
-            var p = sigmoid(m * s);
-            var gradient = (w * (1 - p) * m).sum().item<double>();
-            var curvature = (w * p * (1 - p) * m * m).sum().item<double>();
+            var p = sigmoid(m.Times(s));
+            var gradient = (w * p.SubtractedFrom(1) * m).sum().item<double>();
+            var curvature = (w * p * p.SubtractedFrom(1) * m * m).sum().item<double>();
             if (curvature <= 1e-12)
             {
                 break;
@@ -150,19 +151,19 @@ internal static class DirectionFitter
             return (0, mean);
         }
 
-        mean = (resultant / length).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        mean = resultant.DividedBy(length).to(ScalarType.Float32).cpu().data<float>().ToArray();
         var r = Math.Min(length, 1 - 1e-9);
         var kappa = r * (k - (r * r)) / (1 - (r * r));
         return (Math.Min(kappa, 1000), mean);
     }
 
-    private static Tensor ProjectToBall(Tensor v) => v / v.norm(1, keepdim: true).clamp_min(1);
+    private static Tensor ProjectToBall(Tensor v) => v / v.norm(1, keepdim: true).clamp_min(ScalarCache.Of(1L));
 
     private static Tensor Normalize(Tensor v, Tensor? fallback, long k, Device device)
     {
         var norm = v.norm(1, keepdim: true);
-        var unit = v / norm.clamp_min(1e-12);
-        var replacement = fallback is null ? full([1, k], 1 / Math.Sqrt(k), ScalarType.Float32, device) : fallback.unsqueeze(0);
-        return where(norm.gt(1e-8), unit, replacement.expand_as(unit)).contiguous();
+        var unit = v / norm.clamp_min(ScalarCache.Of(1e-12));
+        var replacement = fallback is null ? full([1, k], ScalarCache.Of(1 / Math.Sqrt(k)), ScalarType.Float32, device) : fallback.unsqueeze(0);
+        return where(norm.gt(ScalarCache.Of(1e-8)), unit, replacement.expand_as(unit)).contiguous();
     }
 }

@@ -1,4 +1,6 @@
+using Pluralistic.Torch;
 using Pluralistic.Torch.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -41,7 +43,7 @@ internal sealed class DpaNetwork : nn.Module<Tensor, Tensor?, Tensor>
         rating_mean = zeros(objectiveCount);
         rating_std = ones(objectiveCount);
         log_scale = zeros(Array.Empty<long>());
-        mean_direction = full(objectiveCount, 1 / Math.Sqrt(objectiveCount), ScalarType.Float32);
+        mean_direction = full(objectiveCount, ScalarCache.Of(1 / Math.Sqrt(objectiveCount)), ScalarType.Float32);
         prior_concentration = zeros(Array.Empty<long>());
         RegisterComponents();
     }
@@ -107,17 +109,19 @@ internal sealed class DpaNetwork : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var noGrad = no_grad();
         input_mean.copy_(mean);
-        input_std.copy_(std.clamp_min(1e-6));
+        input_std.copy_(std.clamp_min(ScalarCache.Of(1e-6)));
     }
 
     /// <summary>Writes the population facts learned after the objectives.</summary>
     public void SetPopulation(double scale, ReadOnlySpan<float> meanDirection, double concentration)
     {
         using var noGrad = no_grad();
-        log_scale.fill_(Math.Log(scale));
+        using var logScale = Math.Log(scale).ToScalar();
+        using var kappa = concentration.ToScalar();
+        log_scale.fill_(logScale);
         using var mean = tensor(meanDirection.ToArray(), [ObjectiveCount], ScalarType.Float32);
         mean_direction.copy_(mean);
-        prior_concentration.fill_(concentration);
+        prior_concentration.fill_(kappa);
     }
 
     /// <summary>Writes the rating statistics (the objectives are standardised ratings).</summary>
@@ -156,8 +160,8 @@ internal sealed class RandomTanhFeatures : nn.Module<Tensor, Tensor>
     public RandomTanhFeatures(int inputs, int outputs)
         : base("features")
     {
-        weight = randn(outputs, inputs) / Math.Sqrt(inputs);
-        bias = randn(outputs) * 0.5;
+        weight = randn(outputs, inputs).DividedBy(Math.Sqrt(inputs));
+        bias = randn(outputs).Times(0.5);
         RegisterComponents();
     }
 

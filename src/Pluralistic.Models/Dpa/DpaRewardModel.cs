@@ -145,11 +145,11 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>
-        _network.call(responses, prompts).matmul(states.t()) * _scale;
+        _network.call(responses, prompts).matmul(states.t()).Times(_scale);
 
     /// <inheritdoc />
     protected override Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor states) =>
-        (_network.call(responses, prompts) * states).sum(-1) * _scale;
+        (_network.call(responses, prompts) * states).sum(-1).Times(_scale);
 
     /// <inheritdoc />
     protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken)

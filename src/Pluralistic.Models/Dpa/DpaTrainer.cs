@@ -259,8 +259,8 @@ public sealed class DpaTrainer(DpaOptions? options = null) : IUserRewardTrainer
             var (validationDifferences, validationWeights) = DirectionFitter.Pad(differences, weights, validationGroups);
             var margins = Margins(validationDifferences, directions);
             scale = DirectionFitter.FitScale(margins.reshape(-1), validationWeights.reshape(-1), scale);
-            var present = validationWeights.gt(0);
-            validationAccuracy = margins.gt(0).logical_and(present).sum().item<long>() / (double)Math.Max(present.sum().item<long>(), 1);
+            var present = validationWeights.gt(ScalarCache.Of(0L));
+            validationAccuracy = margins.gt(ScalarCache.Of(0L)).logical_and(present).sum().item<long>() / (double)Math.Max(present.sum().item<long>(), 1);
         }
 
         network.SetPopulation(scale, mean, concentration);
@@ -290,7 +290,7 @@ public sealed class DpaTrainer(DpaOptions? options = null) : IUserRewardTrainer
         network.eval();
         var train = session.Train;
         var outputs = cat([Objectives(network, train.Chosen, train.Prompts), Objectives(network, train.Rejected, train.Prompts)]);
-        network.Standardize(outputs.mean([0]), outputs.std(0).clamp_min(1e-6));
+        network.Standardize(outputs.mean([0]), outputs.std(0).clamp_min(ScalarCache.Of(1e-6)));
     }
 
     /// <summary>A fresh network (built by <paramref name="factory"/>) holding a copy of <paramref name="source"/>'s weights.</summary>

@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ internal sealed class DpaJointModule : nn.Module
         // from a shared start it reached 62.6%, and 67.3% (was 65.7%) on the groups preset (seed 0).
         using (var noise = randn(users, network.ObjectiveCount))
         {
-            directions = new Parameter(ones(users, network.ObjectiveCount).add_(noise, alpha: 0.1));
+            directions = new Parameter(ones(users, network.ObjectiveCount).add_(noise, ScalarCache.Of(0.1)));
         }
 
         log_scale = new Parameter(zeros(Array.Empty<long>()));
@@ -44,7 +45,8 @@ internal sealed class DpaJointModule : nn.Module
     {
         using var noGrad = no_grad();
         directions.copy_(unitDirections);
-        log_scale.fill_(Math.Log(scale));
+        using var logScale = Math.Log(scale).ToScalar();
+        log_scale.fill_(logScale);
     }
 
     /// <summary>The users' current unit directions [U, K].</summary>
@@ -99,7 +101,7 @@ internal sealed class JointDirectionObjective : PairwiseObjective
 
         var index = randint(0, _ratings.Count, [batch.Weights.shape[0]], dtype: ScalarType.Int64, generator: _session.Generator).to(_ratings.Inputs.device);
         var predictions = _module.Network.call(_ratings.Inputs.index_select(0, index), null);
-        var rating = RatingTable.MaskedMse(predictions, _ratings.Targets.index_select(0, index), _ratings.Mask.index_select(0, index)) * _ratingWeight;
+        var rating = RatingTable.MaskedMse(predictions, _ratings.Targets.index_select(0, index), _ratings.Mask.index_select(0, index)).Times(_ratingWeight);
         return rating;
     }
 }

@@ -149,8 +149,8 @@ internal sealed class RatingTable : IDisposable
         for (var start = 0; start < Count; start += 8192)
         {
             var length = Math.Min(8192, Count - start);
-            var error = (network.call(Inputs.narrow(0, start, length), null) - Targets.narrow(0, start, length)).pow(2) * Mask.narrow(0, start, length);
-            sums.add_(error.sum([0]).to(ScalarType.Float64));
+            var error = (network.call(Inputs.narrow(0, start, length), null) - Targets.narrow(0, start, length)).Squared() * Mask.narrow(0, start, length);
+            sums.PlusInPlace(error.sum([0]).to(ScalarType.Float64));
         }
 
         var totals = sums.cpu().data<double>().ToArray();
@@ -160,7 +160,7 @@ internal sealed class RatingTable : IDisposable
 
     /// <summary>The masked mean squared error of predictions [R, K] against the targets (a scalar).</summary>
     public static Tensor MaskedMse(Tensor predictions, Tensor targets, Tensor mask) =>
-        ((predictions - targets).pow(2) * mask).sum() / mask.sum().clamp_min(1e-12);
+        ((predictions - targets).Squared() * mask).sum() / mask.sum().clamp_min(ScalarCache.Of(1e-12));
 
     /// <inheritdoc />
     public void Dispose()
@@ -205,7 +205,7 @@ internal static class ClosedFormRidge
             var bestError = double.PositiveInfinity;
             foreach (var lambda in penalty is { } fixedPenalty ? [fixedPenalty] : PenaltyGrid)
             {
-                var solution = linalg.solve(gram + (identity * (lambda * Math.Max(ratings, 1))), moment);
+                var solution = linalg.solve(gram.Plus(identity.Times(lambda * Math.Max(ratings, 1))), moment);
                 if (validationFeatures is null)
                 {
                     best = solution;
@@ -241,7 +241,7 @@ internal static class ClosedFormRidge
     private static double WeightedError(Tensor predictions, Tensor targets, Tensor weights)
     {
         var w = weights.to(ScalarType.Float64);
-        return ((predictions - targets.to(ScalarType.Float64)).pow(2) * w).sum().item<double>() / Math.Max(w.sum().item<double>(), 1e-12);
+        return ((predictions - targets.to(ScalarType.Float64)).Squared() * w).sum().item<double>() / Math.Max(w.sum().item<double>(), 1e-12);
     }
 }
 

@@ -57,7 +57,7 @@ internal static class FspoInference
     {
         using var grad = enable_grad();
         var weights = sets.Weights * sets.Mask;
-        var perUser = weights.sum(1).clamp_min(1e-12);
+        var perUser = weights.sum(1).clamp_min(ScalarCache.Of(1e-12));
         var summary = encoded.detach().clone();
         for (var step = 0; step < options.TestTimeSteps; step++)
         {
@@ -65,10 +65,10 @@ internal static class FspoInference
             var s = summary.detach().requires_grad_(true);
             var condition = s.unsqueeze(1);
             var margins = network.Rewards(sets.Chosen, sets.Prompts, condition) - network.Rewards(sets.Rejected, sets.Prompts, condition);
-            var loss = ((nn.functional.softplus(-margins) * weights).sum(1) / perUser).sum()
-                + ((s - encoded).pow(2).sum() * options.TestTimeAnchor);
+            var loss = (((-margins).Softplus() * weights).sum(1) / perUser).sum()
+                .Plus((s - encoded).Squared().sum().Times(options.TestTimeAnchor));
             var gradient = autograd.grad([loss], [s])[0];
-            summary = (s.detach() - (gradient * options.TestTimeLearningRate)).MoveToOuterDisposeScope();
+            summary = (s.detach() - gradient.Times(options.TestTimeLearningRate)).MoveToOuterDisposeScope();
         }
 
         return summary;

@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using Pluralistic.Torch.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ internal sealed class FspoNetwork : nn.Module
         var pooled = set.call(pairs.call(chosen, rejected, prompts), mask);
         var count = mask.sum(1, keepdim: true);
         var encoded = summary.call(cat([pooled, count.log1p()], dim: -1));
-        return where(count.gt(0), encoded, empty.unsqueeze(0));
+        return where(count.gt(ScalarCache.Of(0L)), encoded, empty.unsqueeze(0));
     }
 
     /// <summary>The no-context summary [S] (cold start).</summary>

@@ -70,7 +70,7 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
 
         var sets = _records.GatherEpisodes(episodes).Mirrored(mirror);
         var margins = Margins(sets);
-        return (nn.functional.softplus(-margins) * sets.QueryWeights).sum() / sets.QueryWeights.sum().clamp_min(1e-12);
+        return ((-margins).Softplus() * sets.QueryWeights).sum() / sets.QueryWeights.sum().clamp_min(ScalarCache.Of(1e-12));
     }
 
     public override ValidationResult Validate()
@@ -81,9 +81,9 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
             using var scope = NewDisposeScope();
             var sets = _records.GatherEpisodes(batch);
             var margins = Margins(sets);
-            lossSum += (nn.functional.softplus(-margins) * sets.QueryWeights).sum().item<float>();
+            lossSum += ((-margins).Softplus() * sets.QueryWeights).sum().item<float>();
             weightSum += sets.QueryWeights.sum().item<float>();
-            correct += (margins.gt(0).to_type(ScalarType.Float32) * sets.QueryMask).sum().item<float>();
+            correct += (margins.gt(ScalarCache.Of(0L)).to_type(ScalarType.Float32) * sets.QueryMask).sum().item<float>();
             count += sets.QueryMask.sum().item<float>();
         }
 

@@ -32,7 +32,7 @@ internal static class MaxMinMath
             var length = Math.Min(Chunk, n - start);
             var ll = network.PairLogLikelihood(
                 chosen.narrow(0, start, length), rejected.narrow(0, start, length), prompts?.narrow(0, start, length), weights.narrow(0, start, length));
-            total.index_add_(0, userIndex.narrow(0, start, length), ll.to_type(ScalarType.Float64), 1);
+            total.index_add_(0, userIndex.narrow(0, start, length), ll.to_type(ScalarType.Float64), ScalarCache.Of(1L));
         }
 
         return total.cpu().data<double>().ToArray();

@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Torch.Modules;
 using static TorchSharp.torch;
@@ -31,7 +32,7 @@ internal sealed class MaxMinNetwork : nn.Module<Tensor, Tensor?, Tensor>
         heads = parallel
             ? new ParallelMlp(groups, inputs, hidden, 1, options.Activation, options.Dropout, name: "heads")
             : new Mlp(inputs, hidden, groups, options.Activation, options.Dropout, name: "heads");
-        prior = full(groups, 1.0f / groups);
+        prior = full(groups, ScalarCache.Of((double)(1.0f / groups)));
         reward_mean = zeros(groups);
         reward_std = ones(groups);
         RegisterComponents();

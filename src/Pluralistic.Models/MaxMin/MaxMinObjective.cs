@@ -41,7 +41,7 @@ internal sealed class MaxMinObjective : PairwiseObjective, IDisposable
         // Each head's share of the training rows' weight; dividing by it gives every head its own mean loss.
         // (sum(dim: 0): a bare sum(0) binds to sum(ScalarType) and sums everything into a byte.)
         var mass = (train.Weights.unsqueeze(1) * r.index_select(0, train.Users)).sum(dim: 0);
-        var scale = mass.sum() / (k * mass.clamp_min(1e-6)) * mass.gt(1e-6).to_type(mass.dtype);
+        var scale = mass.sum() / mass.clamp_min(ScalarCache.Of(1e-6)).mul(ScalarCache.Of(k)) * mass.gt(ScalarCache.Of(1e-6)).to_type(mass.dtype);
         _responsibilities = (r * scale.unsqueeze(0)).DetachFromDisposeScope();
     }
 

@@ -143,6 +143,6 @@ public sealed class MaxMinTrainer(MaxMinOptions? options = null) : IUserRewardTr
         using var noGrad = no_grad();
         var (chosen, rejected) = network.Pair(tensors.Chosen, tensors.Rejected, tensors.Prompts);
         var rewards = cat([chosen, rejected]);
-        return (rewards.mean([0]).cpu().data<float>().ToArray(), rewards.std(dim: 0).clamp_min(1e-6).cpu().data<float>().ToArray());
+        return (rewards.mean([0]).cpu().data<float>().ToArray(), rewards.std(dim: 0).clamp_min(ScalarCache.Of(1e-6)).cpu().data<float>().ToArray());
     }
 }

@@ -43,7 +43,7 @@ internal sealed class PalNetwork : nn.Module
             // PAL-A sees the prompt through its input (as the reference's item embeddings do); prototypes live there too.
             var inputs = responseDimension + promptDimension;
             projector = new Mlp(inputs, options.ProjectorHiddenSizes, PreferenceDimension, options.Activation, options.Dropout, name: "projector");
-            prototypes = nn.Parameter(randn(K, inputs).div_(Math.Sqrt(inputs)));
+            prototypes = nn.Parameter(randn(K, inputs).div_(ScalarCache.Of(Math.Sqrt(inputs))));
         }
         else
         {
@@ -55,7 +55,7 @@ internal sealed class PalNetwork : nn.Module
             }
             else
             {
-                prototypes = nn.Parameter(randn(K, PreferenceDimension).div_(Math.Sqrt(PreferenceDimension)));
+                prototypes = nn.Parameter(randn(K, PreferenceDimension).div_(ScalarCache.Of(Math.Sqrt(PreferenceDimension))));
             }
         }
 
@@ -128,7 +128,7 @@ internal sealed class PalNetwork : nn.Module
     {
         if (Variant == PalVariant.A)
         {
-            return -(side.Projected - IdealPoints(logits)).pow(2).sum(-1).clamp_min(ScalarCache.Of(1e-12)).sqrt() * Scale;
+            return -(side.Projected - IdealPoints(logits)).Squared().sum(-1).clamp_min(ScalarCache.Of(1e-12)).sqrt() * Scale;
         }
 
         // cos(f(y), u) with u = sum_k w_k b_k: (sum_k w_k b_k . f(y)) / sqrt(w' Gram w), f(y) of unit length.

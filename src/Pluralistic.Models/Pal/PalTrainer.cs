@@ -101,16 +101,16 @@ public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
     /// </summary>
     private static (Tensor ColdStart, Tensor PriorMean, Tensor PriorPrecision) Population(Tensor userLogits)
     {
-        var meanMixture = userLogits.softmax(-1).mean([0]).clamp_min(1e-6).log();
+        var meanMixture = userLogits.softmax(-1).mean([0]).clamp_min(ScalarCache.Of(1e-6)).log();
         var coldStart = meanMixture - meanMixture.mean();
 
         var centred = userLogits - userLogits.mean([1], keepdim: true);
         var mean = centred.mean([0]);
         var deviations = centred - mean;
         var k = userLogits.shape[1];
-        var covariance = deviations.t().matmul(deviations) / Math.Max(1, userLogits.shape[0] - 1);
+        var covariance = deviations.t().matmul(deviations).DividedBy(Math.Max(1, userLogits.shape[0] - 1));
         var ridge = Math.Max(0.1 * covariance.diagonal().mean().item<float>(), 1e-2);
-        covariance += eye(k, dtype: covariance.dtype, device: covariance.device) * ridge;
+        covariance = covariance.Plus(eye(k, dtype: covariance.dtype, device: covariance.device).Times(ridge));
         return (coldStart, mean, linalg.inv(covariance));
     }
 
@@ -191,6 +191,6 @@ internal static class PalLosses
 {
     /// <summary>Per-pair loss of margins r_chosen - r_rejected (any shape), unweighted.</summary>
     public static Tensor PerPair(Tensor margin, PalOptions options) => options.Loss == PalLoss.Hinge
-        ? nn.functional.relu(options.HingeMargin - margin)
-        : nn.functional.softplus(-margin);
+        ? nn.functional.relu(margin.SubtractedFrom(options.HingeMargin))
+        : (-margin).Softplus();
 }

@@ -1,3 +1,4 @@
+using Pluralistic.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -58,7 +59,7 @@ internal static class PalUserFitter
                 {
                     // Mahalanobis distance of the centred logits from the seen users' mean.
                     var deviation = logits - logits.mean([1], keepdim: true) - priorMean;
-                    loss += (deviation.matmul(precision) * deviation).sum() * priorWeight;
+                    loss = loss.Plus((deviation.matmul(precision) * deviation).sum().Times(priorWeight));
                 }
 
                 // Only the logits are differentiated: nothing is accumulated into the shared population module.
@@ -67,10 +68,10 @@ internal static class PalUserFitter
 
             using (no_grad())
             {
-                m.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
-                v.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
+                m.mul_(ScalarCache.Of(Beta1)).add_(gradient, ScalarCache.Of(1 - Beta1));
+                v.mul_(ScalarCache.Of(Beta2)).addcmul_(gradient, gradient, ScalarCache.Of(1 - Beta2));
                 var stepSize = options.AdaptLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
-                logits.sub_(m / (v.sqrt() + Epsilon) * stepSize);
+                logits.sub_((m / v.sqrt().Plus(Epsilon)).Times(stepSize));
             }
         }
 

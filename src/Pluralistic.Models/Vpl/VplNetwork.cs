@@ -101,7 +101,7 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[..., latent].</returns>
     public Tensor Latent(Tensor mean, Tensor logVariance, Tensor? noise)
     {
-        var z = noise is null ? mean : mean + (logVariance.mul(ScalarCache.Of(0.5)).exp() * noise);
+        var z = noise is null ? mean : mean.Plus(logVariance.mul(ScalarCache.Of(0.5)).exp() * noise);
         return z.div(z.norm(-1, keepdim: true).clamp_min(ScalarCache.Of(1e-6))).mul(ScalarCache.Of(Math.Sqrt(LatentSize)));
     }
 
@@ -115,7 +115,7 @@ internal sealed class VplNetwork : nn.Module
     /// <param name="logVariance">[B, latent].</param>
     /// <returns>[B].</returns>
     public static Tensor KlToPrior(Tensor mean, Tensor logVariance) =>
-        (logVariance.exp() + mean.pow(2) - 1 - logVariance).sum(-1).mul(0.5);
+        (logVariance.exp().Plus(mean.Squared()).sub(ScalarCache.Of(1L)) - logVariance).sum(-1).mul(ScalarCache.Of(0.5));
 
     /// <summary>The response (and prompt) part of the reward head's first layer.</summary>
     /// <param name="responses">[..., d].</param>
@@ -134,7 +134,7 @@ internal sealed class VplNetwork : nn.Module
     /// <param name="latentProjection">[..., head width].</param>
     /// <returns>The broadcast shape without the last dimension.</returns>
     public Tensor Rewards(Tensor responseProjection, Tensor latentProjection) =>
-        rewardOutput.call(rewardActivation.call(responseProjection + latentProjection)).squeeze(-1);
+        rewardOutput.call(rewardActivation.call(responseProjection.Plus(latentProjection))).squeeze(-1);
 
     /// <summary>Rewards of M projected responses under N projected latents, built in row chunks that bound memory.</summary>
     /// <param name="responseProjection">[M, head width].</param>

@@ -69,7 +69,7 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         }
 
         var signs = tensor(sign, [b, 1], ScalarType.Float32, device);
-        var flipped = signs.lt(0).unsqueeze(-1);
+        var flipped = signs.lt(ScalarCache.Of(0L)).unsqueeze(-1);
         var context = _records.Gather(tensor(episodes.Context, dtype: ScalarType.Int64, device: device));
         var contextChosen = Sets(context.Chosen, b);
         var contextRejected = Sets(context.Rejected, b);
@@ -83,9 +83,9 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         var queries = _records.Gather(tensor(episodes.Query, dtype: ScalarType.Int64, device: device));
         var queryWeights = tensor(episodes.QueryMask, [b, episodes.QueryWidth], ScalarType.Float32, device) * queries.Weights.view(b, -1);
         var margins = Margins(queries, latent, b) * signs;
-        var likelihood = (nn.functional.softplus(-margins) * queryWeights).sum() / queryWeights.sum().clamp_min(1e-12);
+        var likelihood = ((-margins).Softplus() * queryWeights).sum() / queryWeights.sum().clamp_min(ScalarCache.Of(1e-12));
         var beta = BetaAt((_epoch * StepsPerEpoch) + step);
-        return beta > 0 ? likelihood + (VplNetwork.KlToPrior(mean, logVariance).mean() * beta) : likelihood;
+        return beta > 0 ? likelihood.Plus(VplNetwork.KlToPrior(mean, logVariance).mean().Times(beta)) : likelihood;
     }
 
     public override ValidationResult Validate()
@@ -105,9 +105,9 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
             var mask = tensor(batch.QueryMask, [b, batch.QueryWidth], ScalarType.Float32, device);
             var weights = mask * queries.Weights.view(b, -1);
             var margin = Margins(queries, latent, b);
-            lossSum += (nn.functional.softplus(-margin) * weights).sum().item<float>();
+            lossSum += ((-margin).Softplus() * weights).sum().item<float>();
             weightSum += weights.sum().item<float>();
-            correct += (margin.gt(0).to_type(ScalarType.Float32) * mask).sum().item<float>();
+            correct += (margin.gt(ScalarCache.Of(0L)).to_type(ScalarType.Float32) * mask).sum().item<float>();
             count += mask.sum().item<float>();
         }
 

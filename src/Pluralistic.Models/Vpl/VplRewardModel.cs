@@ -171,7 +171,7 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
 
     private static Tensor Entropy(Tensor p)
     {
-        var q = p.neg().add_(ScalarCache.Of(1));
-        return -((p * p.log()) + (q * q.log()));
+        var q = p.SubtractedFrom(1);
+        return (p * p.log()).Plus(q * q.log()).neg();
     }
 }

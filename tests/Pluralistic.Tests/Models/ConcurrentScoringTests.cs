@@ -7,7 +7,9 @@ namespace Pluralistic.Tests.Models;
 /// <summary>
 /// Scoring from many threads while collections run constantly: the pattern of a busy server, and the one that makes
 /// TorchSharp 0.107 read freed memory when a scoring path passes numbers as implicit Scalars (docs/architecture.md,
-/// "Threads and TorchSharp's Scalars"). Every result must match the single-threaded one exactly.
+/// "Threads and TorchSharp's Scalars"). Every result must match the single-threaded one exactly, and so must a model
+/// trained while collections run (training passes far more numbers to libtorch than scoring: the optimiser alone
+/// several per parameter per step).
 /// </summary>
 public class ConcurrentScoringTests
 {
@@ -26,14 +28,7 @@ public class ConcurrentScoringTests
         var reference = (await trained.ScoreAsync(users, responses)).Values.ToArray();
 
         using var stop = new CancellationTokenSource();
-        var collector = Task.Run(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-            }
-        });
+        var collector = CollectUntil(stop.Token);
         var clock = Stopwatch.StartNew();
         var calls = 0;
         var scorers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
@@ -57,4 +52,47 @@ public class ConcurrentScoringTests
 
         Assert.True(calls >= 40, $"only {calls} scoring calls ran");
     }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Training_under_constant_collections_gives_the_model_a_calm_run_gives(string kind)
+    {
+        var population = Populations.SmallGroups;
+        var train = population.ToDataset(population.Train);
+        var model = RewardModelKinds.Get(kind);
+        var options = model.DefaultOptions!() with { Seed = 2, Threads = 1, Epochs = 4 };
+        var users = train.Users.Take(20).ToList();
+        var responses = population.SampleResponses(64, seed: 2);
+        float[] reference;
+        using (var calm = model.Train(options, train))
+        {
+            reference = (await calm.ScoreAsync(users, responses)).Values.ToArray();
+        }
+
+        using var stop = new CancellationTokenSource();
+        var collector = CollectUntil(stop.Token);
+        float[] stressed;
+        try
+        {
+            using var trained = await Task.Run(() => model.Train(options, train));
+            stressed = (await trained.ScoreAsync(users, responses)).Values.ToArray();
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await collector;
+        }
+
+        Assert.Equal(reference, stressed);
+    }
+
+    /// <summary>Forces collections and runs finalizers non-stop until cancelled.</summary>
+    private static Task CollectUntil(CancellationToken token) => Task.Run(() =>
+    {
+        while (!token.IsCancellationRequested)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }, CancellationToken.None);
 }
