@@ -133,6 +133,32 @@ public sealed class SyntheticPopulation
     /// <summary>Oracle and best-single-reward accuracies per split.</summary>
     public OracleReport Oracle { get; }
 
+    /// <summary>
+    /// Draws more held-out users from this population (same groups, calibration and responses) from their own random
+    /// stream, so an unseen-user figure can be measured on many more users than <see cref="TestUnseen"/> holds
+    /// without changing the training data (which more <see cref="SyntheticPopulationOptions.UnseenUsers"/> would).
+    /// The users join this population, so <see cref="TrueReward"/> and the other per-user queries know them.
+    /// </summary>
+    /// <param name="count">Users to draw.</param>
+    /// <param name="pairsPerUser">Pairs per user.</param>
+    /// <param name="seed">Seed of the draw; different seeds give disjoint user ids.</param>
+    /// <returns>Their records, grouped by user, each user's first records serving as context.</returns>
+    public IReadOnlyList<PreferenceRecord> DrawHeldOutUsers(int count, int pairsPerUser, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pairsPerUser);
+        // A stream of its own (HashCode is randomised per process, so the seeds are mixed by hand).
+        var random = new Random(unchecked((Options.Seed * 1_000_003) + (seed * 7_919) + 104_729));
+        var prefix = "held-out-" + seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (_users.ContainsKey(new UserId($"{prefix}-0001")))
+        {
+            throw new ArgumentException($"held-out users with seed {seed} were already drawn", nameof(seed));
+        }
+
+        var users = DrawUsers(prefix, count, random);
+        return DrawPairs(users, pairsPerUser, random).Select(s => s.Record).ToList();
+    }
+
     /// <summary>Draws a population.</summary>
     /// <param name="options">Preset, seed and sizes.</param>
     /// <returns>The population.</returns>

@@ -36,6 +36,12 @@ public sealed record PreparedPopulation
     /// <summary>Writes the population's files (JSONL splits and oracle.json).</summary>
     public required Func<string, CancellationToken, Task> WriteAsync { get; init; }
 
+    /// <summary>
+    /// Draws further held-out users of the same population (count, pairs per user, seed) without changing its
+    /// training data; <see langword="null"/> where the generator cannot (the text preset).
+    /// </summary>
+    public Func<int, int, int, PreferenceDataset>? DrawHeldOutUsers { get; init; }
+
     /// <summary>Generates and prepares a preset.</summary>
     /// <param name="preset">A preset of <see cref="Presets"/>.</param>
     /// <param name="options">Sizes and seed (the preset is set here).</param>
@@ -56,6 +62,7 @@ public sealed record PreparedPopulation
                 TestUnseen = population.ToDataset(population.TestUnseen),
                 Oracle = population.Oracle,
                 WriteAsync = population.WriteAsync,
+                DrawHeldOutUsers = (count, pairs, seed) => population.ToDataset(population.DrawHeldOutUsers(count, pairs, seed)),
             };
         }
 

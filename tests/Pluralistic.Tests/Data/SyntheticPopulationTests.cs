@@ -42,6 +42,42 @@ public class SyntheticPopulationTests
     }
 
     [Fact]
+    public void Further_held_out_users_come_from_the_same_population_and_leave_its_data_as_it_was()
+    {
+        var options = new SyntheticPopulationOptions { Preset = "groups", Seed = 5, SeenUsers = 40, UnseenUsers = 8, TrainPairsPerUser = 10, TestPairsPerSeenUser = 4, UnseenPairsPerUser = 12, ResponseDimension = 16 };
+        var population = SyntheticPopulation.Generate(options);
+        var drawn = population.DrawHeldOutUsers(300, 12, seed: 1);
+        var fresh = SyntheticPopulation.Generate(options);
+        var again = fresh.DrawHeldOutUsers(300, 12, seed: 1);
+
+        // Deterministic, and the population's own records are those of a population that drew nothing.
+        Assert.Equal(again.Select(r => r.UserId), drawn.Select(r => r.UserId));
+        Assert.Equal(again.Select(r => r.ChosenEmbedding!), drawn.Select(r => r.ChosenEmbedding!));
+        Assert.Equal(SyntheticPopulation.Generate(options).Train.Select(r => r.ChosenEmbedding!), population.Train.Select(r => r.ChosenEmbedding!));
+
+        // 300 new users, 12 pairs each, grouped, none of them seen or unseen already.
+        var users = drawn.Select(r => r.UserId).ToList();
+        var runs = users.Where((u, i) => i == 0 || users[i - 1] != u).ToList();
+        Assert.Equal(300, runs.Count);
+        Assert.Equal(300, runs.Distinct().Count());
+        Assert.Equal(300 * 12, drawn.Count);
+        Assert.DoesNotContain(runs, u => population.SeenUsers.Concat(population.UnseenUsers).Any(s => s.Value == u));
+        Assert.NotEqual(runs, population.DrawHeldOutUsers(300, 12, seed: 2).Select(r => r.UserId).Distinct());
+        Assert.Throws<ArgumentException>(() => population.DrawHeldOutUsers(10, 12, seed: 1));
+
+        // Same population: the groups' shares, and labels that follow each user's hidden reward at the oracle's rate.
+        var shares = drawn.GroupBy(r => r.Group!).ToDictionary(g => g.Key, g => g.Count() / (double)drawn.Count);
+        foreach (var (group, share) in population.Oracle.GroupShares)
+        {
+            Assert.InRange(shares[group], share - 0.05, share + 0.05);
+        }
+
+        var agree = drawn.Count(r => population.TrueReward(new UserId(r.UserId!), r.ChosenEmbedding, r.PromptEmbedding)
+            > population.TrueReward(new UserId(r.UserId!), r.RejectedEmbedding, r.PromptEmbedding)) / (double)drawn.Count;
+        Assert.InRange(agree, population.Oracle.Splits["test_unseen"].OracleAccuracy - 0.06, population.Oracle.Splits["test_unseen"].OracleAccuracy + 0.06);
+    }
+
+    [Fact]
     public void Unseen_users_records_are_grouped_so_the_first_ones_are_context()
     {
         var population = Populations.SmallGroups;

@@ -16,6 +16,7 @@ public class PopulationExperimentTests
             Seed = 2,
             Device = "cpu",
             Population = new SyntheticPopulationOptions { SeenUsers = 40, UnseenUsers = 8, TrainPairsPerUser = 24, TestPairsPerSeenUser = 6, UnseenPairsPerUser = 16, ResponseDimension = 16 },
+            HeldOutUsers = 20,
             ConfigureTrainer = o => o with { Epochs = 4, Threads = 1 },
         });
 
@@ -33,6 +34,12 @@ public class PopulationExperimentTests
         Assert.Equal(rows[1].Unseen.Accuracy - rows[0].Unseen.Accuracy, rows[1].UnseenOverBaseline!.Difference, 12);
         Assert.Equal(8, rows[1].UnseenOverBaseline!.Users);
         Assert.True(rows[1].SeenOverBaseline!.StandardError > 0);
+
+        // The further held-out users: 20 of them, scored after the same 10 context pairs, paired against BT likewise.
+        Assert.Equal(20, rows[1].HeldOutOverBaseline!.Users);
+        Assert.Equal(20 * (16 - 10), rows[1].HeldOutOverBaseline!.Pairs);
+        Assert.Equal(0, rows[0].HeldOutOverBaseline!.Difference);
+        Assert.Equal(rows[1].HeldOut!.Accuracy - rows[0].HeldOut!.Accuracy, rows[1].HeldOutOverBaseline!.Difference, 12);
 
         using var images = new TempDirectory();
         var report = AblationReport.Write(rows, images.Path, "images", contextPairs: 10);
