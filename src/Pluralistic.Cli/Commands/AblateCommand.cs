@@ -21,22 +21,33 @@ internal static class AblateCommand
         var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user for the main table.", DefaultValueFactory = _ => 10 };
+        var heldOutUsers = new Option<int>("--held-out-users")
+        {
+            Description = "Also score every model on this many further unseen users of each vector preset (same training data), for a precise unseen figure.",
+            DefaultValueFactory = _ => 0,
+        };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
         {
-            output, models, presets, seed, contextPairs, device, json,
+            output, models, presets, seed, contextPairs, heldOutUsers, device, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var quiet = parse.GetValue(json);
             var directory = parse.GetValue(output)!.FullName;
+            if (parse.GetValue(heldOutUsers) < 0)
+            {
+                throw new ArgumentException("--held-out-users must be 0 or more");
+            }
+
             var options = new ExperimentOptions
             {
                 Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
                 Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
+                HeldOutUsers = parse.GetValue(heldOutUsers),
                 Device = parse.GetValue(device)!,
                 FewShotContextSizes = FewShotOptions.DefaultContextSizes,
             };

@@ -67,6 +67,7 @@ public static class AblationReport
     {
         ArgumentNullException.ThrowIfNull(rows);
         var contested = rows.Any(r => r.UnseenContested is not null);
+        var heldOutUsers = rows.Select(r => r.HeldOutOverBaseline?.Users).FirstOrDefault(n => n is not null);
         var table = new MarkdownTable()
             .AddColumn("model")
             .AddColumn("seen", ColumnAlignment.Right)
@@ -82,6 +83,11 @@ public static class AblationReport
         if (contested)
         {
             table.AddColumn("unseen, contested pairs", ColumnAlignment.Right);
+        }
+
+        if (heldOutUsers is { } users)
+        {
+            table.AddColumn($"points over BT, {users} further unseen users (k={contextPairs})", ColumnAlignment.Right);
         }
 
         table.AddColumn("train s", ColumnAlignment.Right);
@@ -106,6 +112,11 @@ public static class AblationReport
             if (contested)
             {
                 cells.Add(MetricsFormat.Percent(row.UnseenContested?.Accuracy));
+            }
+
+            if (heldOutUsers is not null)
+            {
+                cells.Add(row.Model == "bt" || row.HeldOutOverBaseline is null ? "-" : row.HeldOutOverBaseline.ToPoints());
             }
 
             cells.Add(row.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));

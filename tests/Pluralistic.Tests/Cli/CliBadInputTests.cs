@@ -30,6 +30,7 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         "train over an existing run",
         "text without embeddings",
         "negative context pairs",
+        "negative held-out users",
     };
 
     [Theory]
@@ -129,6 +130,9 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
                 break;
             case "negative context pairs":
                 (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "never.jsonl"), "--context-pairs", "-2"], "--context-pairs");
+                break;
+            case "negative held-out users":
+                (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-users", "-1"], "--held-out-users");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));

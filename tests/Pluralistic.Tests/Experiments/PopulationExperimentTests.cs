@@ -47,5 +47,7 @@ public class PopulationExperimentTests
         var vplLine = report.Split('\n').Single(l => l.StartsWith("| vpl ", StringComparison.Ordinal));
         Assert.Contains($" {units.ActiveUnits} / {units.LatentSize} |", vplLine, StringComparison.Ordinal);
         Assert.Contains($" {rows[1].SeenOverBaseline!.ToPoints()} / {rows[1].UnseenOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
+        Assert.Contains("points over BT, 20 further unseen users (k=10)", report, StringComparison.Ordinal);
+        Assert.Contains($" {rows[1].HeldOutOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
     }
 }
