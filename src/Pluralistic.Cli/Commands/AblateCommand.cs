@@ -21,6 +21,11 @@ internal static class AblateCommand
         var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user for the main table.", DefaultValueFactory = _ => 10 };
+        var heldOutPairs = new Option<int>("--held-out-pairs")
+        {
+            Description = "Also score every model on this many further held-out pairs per seen user of each vector preset (same training data), for a precise seen figure.",
+            DefaultValueFactory = _ => 0,
+        };
         var heldOutUsers = new Option<int>("--held-out-users")
         {
             Description = "Also score every model on this many further unseen users of each vector preset (same training data), for a precise unseen figure.",
@@ -30,7 +35,7 @@ internal static class AblateCommand
         var json = CommonOptions.Json();
         var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
         {
-            output, models, presets, seed, contextPairs, heldOutUsers, device, json,
+            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,6 +46,11 @@ internal static class AblateCommand
                 throw new ArgumentException("--held-out-users must be 0 or more");
             }
 
+            if (parse.GetValue(heldOutPairs) < 0)
+            {
+                throw new ArgumentException("--held-out-pairs must be 0 or more");
+            }
+
             var options = new ExperimentOptions
             {
                 Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
@@ -48,6 +58,7 @@ internal static class AblateCommand
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 HeldOutUsers = parse.GetValue(heldOutUsers),
+                HeldOutSeenPairs = parse.GetValue(heldOutPairs),
                 Device = parse.GetValue(device)!,
                 FewShotContextSizes = FewShotOptions.DefaultContextSizes,
             };

@@ -159,6 +159,23 @@ public sealed class SyntheticPopulation
         return DrawPairs(users, pairsPerUser, random).Select(s => s.Record).ToList();
     }
 
+    /// <summary>
+    /// Draws further held-out pairs for every seen user from their own random stream, so a seen-user figure can be
+    /// measured on many more pairs than <see cref="TestSeen"/> holds without changing the training data (which more
+    /// <see cref="SyntheticPopulationOptions.TestPairsPerSeenUser"/> would). The population is not changed.
+    /// </summary>
+    /// <param name="pairsPerUser">Pairs per seen user.</param>
+    /// <param name="seed">Seed of the draw.</param>
+    /// <returns>The records, grouped by user.</returns>
+    public IReadOnlyList<PreferenceRecord> DrawHeldOutPairs(int pairsPerUser, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pairsPerUser);
+
+        // A stream of its own, distinct from DrawHeldOutUsers' for the same seed.
+        var random = new Random(unchecked((Options.Seed * 1_000_003) + (seed * 7_919) + 224_737));
+        return DrawPairs(SeenUsers, pairsPerUser, random).Select(s => s.Record).ToList();
+    }
+
     /// <summary>Draws a population.</summary>
     /// <param name="options">Preset, seed and sizes.</param>
     /// <returns>The population.</returns>

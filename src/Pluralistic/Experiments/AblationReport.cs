@@ -68,6 +68,7 @@ public static class AblationReport
         ArgumentNullException.ThrowIfNull(rows);
         var contested = rows.Any(r => r.UnseenContested is not null);
         var heldOutUsers = rows.Select(r => r.HeldOutOverBaseline?.Users).FirstOrDefault(n => n is not null);
+        var heldOutSeenPairs = rows.Select(r => r.HeldOutSeenOverBaseline?.Pairs).FirstOrDefault(n => n is not null);
         var table = new MarkdownTable()
             .AddColumn("model")
             .AddColumn("seen", ColumnAlignment.Right)
@@ -83,6 +84,11 @@ public static class AblationReport
         if (contested)
         {
             table.AddColumn("unseen, contested pairs", ColumnAlignment.Right);
+        }
+
+        if (heldOutSeenPairs is { } pairs)
+        {
+            table.AddColumn($"points over BT, {pairs} further seen pairs", ColumnAlignment.Right);
         }
 
         if (heldOutUsers is { } users)
@@ -112,6 +118,11 @@ public static class AblationReport
             if (contested)
             {
                 cells.Add(MetricsFormat.Percent(row.UnseenContested?.Accuracy));
+            }
+
+            if (heldOutSeenPairs is not null)
+            {
+                cells.Add(row.Model == "bt" || row.HeldOutSeenOverBaseline is null ? "-" : row.HeldOutSeenOverBaseline.ToPoints());
             }
 
             if (heldOutUsers is not null)

@@ -43,6 +43,13 @@ public sealed record ExperimentOptions
     /// </summary>
     public int HeldOutUsers { get; init; }
 
+    /// <summary>
+    /// When positive, this many further held-out pairs are drawn for every seen user (their own random stream, the
+    /// training data unchanged; vector presets only) and every model is scored on them too: a precise seen-user
+    /// figure, where the 20 default held-out pairs per user give about ±1 point. Default 0 (not drawn).
+    /// </summary>
+    public int HeldOutSeenPairs { get; init; }
+
     /// <summary>Adjusts a kind's default options before training (for example fewer epochs); identity by default.</summary>
     public Func<RewardTrainerOptions, RewardTrainerOptions>? ConfigureTrainer { get; init; }
 
@@ -112,6 +119,16 @@ public sealed record ExperimentRow
     /// <summary>Unseen accuracy minus Bradley-Terry's on the same queries, with its standard error; <see langword="null"/> without a BT row.</summary>
     public AccuracyDifference? UnseenOverBaseline { get; init; }
 
+    /// <summary>The seen users' further held-out pairs (<see cref="ExperimentOptions.HeldOutSeenPairs"/>), when drawn.</summary>
+    public PreferenceMetrics? HeldOutSeen { get; init; }
+
+    /// <summary>The seen users' further held-out pairs' evaluation, when drawn (not serialised).</summary>
+    [JsonIgnore]
+    public EvaluationResult? HeldOutSeenEvaluation { get; init; }
+
+    /// <summary>Accuracy on the seen users' further held-out pairs minus Bradley-Terry's, when both were measured.</summary>
+    public AccuracyDifference? HeldOutSeenOverBaseline { get; init; }
+
     /// <summary>The further held-out users' queries after their context pairs (<see cref="ExperimentOptions.HeldOutUsers"/>), when drawn.</summary>
     public PreferenceMetrics? HeldOut { get; init; }
 
@@ -162,10 +179,13 @@ public static class PopulationExperiment
             var heldOut = options.HeldOutUsers > 0 && population.DrawHeldOutUsers is { } draw
                 ? draw(options.HeldOutUsers, options.Population.UnseenPairsPerUser, options.Seed)
                 : null;
+            var heldOutSeen = options.HeldOutSeenPairs > 0 && population.DrawHeldOutSeenPairs is { } drawPairs
+                ? drawPairs(options.HeldOutSeenPairs, options.Seed)
+                : null;
             var presetRows = new List<ExperimentRow>();
             foreach (var kind in kinds)
             {
-                presetRows.Add(await RunOneAsync(kind, population, heldOut, presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                presetRows.Add(await RunOneAsync(kind, population, new HeldOutData(heldOutSeen, heldOut), presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
             }
 
             // Gap closed is relative to the Bradley-Terry baseline when it ran on the same data.
@@ -177,6 +197,7 @@ public static class PopulationExperiment
                 SeenOverBaseline = baseline is null ? null : PairedComparison.Compare(r.SeenEvaluation, baseline.SeenEvaluation),
                 UnseenOverBaseline = baseline is null ? null : PairedComparison.Compare(r.UnseenEvaluation, baseline.UnseenEvaluation),
                 HeldOutOverBaseline = r.HeldOutEvaluation is null || baseline?.HeldOutEvaluation is null ? null : PairedComparison.Compare(r.HeldOutEvaluation, baseline.HeldOutEvaluation),
+                HeldOutSeenOverBaseline = r.HeldOutSeenEvaluation is null || baseline?.HeldOutSeenEvaluation is null ? null : PairedComparison.Compare(r.HeldOutSeenEvaluation, baseline.HeldOutSeenEvaluation),
             }));
         }
 
@@ -186,7 +207,7 @@ public static class PopulationExperiment
     private static async Task<ExperimentRow> RunOneAsync(
         RewardModelKind kind,
         PreparedPopulation population,
-        PreferenceDataset? heldOut,
+        HeldOutData heldOut,
         string? presetDirectory,
         ExperimentOptions options,
         IProgress<ExperimentProgress>? progress,
@@ -225,10 +246,17 @@ public static class PopulationExperiment
                 cancellationToken).ConfigureAwait(false);
 
             EvaluationResult? heldOutResult = null;
-            if (heldOut is not null)
+            if (heldOut.Users is { } users)
             {
                 progress?.Report(new ExperimentProgress(preset, kind.Name, "evaluate held-out users"));
-                heldOutResult = await RewardModelEvaluator.EvaluateAsync(model, heldOut, new EvaluationOptions { ContextPairs = options.ContextPairs }, cancellationToken).ConfigureAwait(false);
+                heldOutResult = await RewardModelEvaluator.EvaluateAsync(model, users, new EvaluationOptions { ContextPairs = options.ContextPairs }, cancellationToken).ConfigureAwait(false);
+            }
+
+            EvaluationResult? heldOutSeenResult = null;
+            if (heldOut.SeenPairs is { } pairs)
+            {
+                progress?.Report(new ExperimentProgress(preset, kind.Name, "evaluate held-out seen pairs"));
+                heldOutSeenResult = await RewardModelEvaluator.EvaluateAsync(model, pairs, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             FewShotCurve? fewShot = null;
@@ -264,6 +292,8 @@ public static class PopulationExperiment
                 UnseenEvaluation = unseenResult,
                 HeldOut = heldOutResult?.Metrics,
                 HeldOutEvaluation = heldOutResult,
+                HeldOutSeen = heldOutSeenResult?.Metrics,
+                HeldOutSeenEvaluation = heldOutSeenResult,
             };
         }
         finally
@@ -271,6 +301,9 @@ public static class PopulationExperiment
             model.Dispose();
         }
     }
+
+    /// <summary>The further held-out data of a population, when drawn.</summary>
+    private sealed record HeldOutData(PreferenceDataset? SeenPairs, PreferenceDataset? Users);
 
     private sealed class Relay(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {

@@ -42,6 +42,12 @@ public sealed record PreparedPopulation
     /// </summary>
     public Func<int, int, int, PreferenceDataset>? DrawHeldOutUsers { get; init; }
 
+    /// <summary>
+    /// Draws further held-out pairs for every seen user (pairs per user, seed) without changing the training data;
+    /// <see langword="null"/> where the generator cannot (the text preset).
+    /// </summary>
+    public Func<int, int, PreferenceDataset>? DrawHeldOutSeenPairs { get; init; }
+
     /// <summary>Generates and prepares a preset.</summary>
     /// <param name="preset">A preset of <see cref="Presets"/>.</param>
     /// <param name="options">Sizes and seed (the preset is set here).</param>
@@ -63,6 +69,7 @@ public sealed record PreparedPopulation
                 Oracle = population.Oracle,
                 WriteAsync = population.WriteAsync,
                 DrawHeldOutUsers = (count, pairs, seed) => population.ToDataset(population.DrawHeldOutUsers(count, pairs, seed)),
+                DrawHeldOutSeenPairs = (pairs, seed) => population.ToDataset(population.DrawHeldOutPairs(pairs, seed)),
             };
         }
 

@@ -21,6 +21,9 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
     /// <summary>Further unseen users per population: about ±0.35 points where the 60 default ones give about ±1.1.</summary>
     private const int HeldOutUsers = 600;
 
+    /// <summary>Further held-out pairs per seen user, where the 20 default ones give about ±0.9 points.</summary>
+    private const int HeldOutSeenPairs = 200;
+
     public override string Id => "seeds";
 
     public override string Title => "Groups preset on three populations: every method against BT";
@@ -33,7 +36,9 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
         var seen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
         var unseen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
         var heldOut = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
+        var heldOutSeen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
         var heldOutUsers = context.Quick ? 60 : HeldOutUsers;
+        var heldOutSeenPairs = context.Quick ? 20 : HeldOutSeenPairs;
         var ceiling = new List<double>();
         var heldOutCeiling = new List<double>();
         foreach (var seed in seeds)
@@ -50,6 +55,7 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
                     Population = sizes,
                     ContextPairs = ContextPairs,
                     HeldOutUsers = heldOutUsers,
+                    HeldOutSeenPairs = heldOutSeenPairs,
                     ConfigureTrainer = o => o with { Seed = context.Seed },
                 },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -58,6 +64,7 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
                 seen[row.Model].Add(row.SeenOverBaseline!);
                 unseen[row.Model].Add(row.UnseenOverBaseline!);
                 heldOut[row.Model].Add(row.HeldOutOverBaseline!);
+                heldOutSeen[row.Model].Add(row.HeldOutSeenOverBaseline!);
             }
 
             // The same population again (generation is deterministic), for its hidden rewards.
@@ -91,18 +98,22 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
         text.AppendLine(CultureInfo.InvariantCulture, $"The last row is a reference, not a model: exact Bayesian inference for each unseen user from the same {ContextPairs} context pairs with the {sizes.SeenUsers} seen users' *hidden* rewards as the prior (`FewShotOracle`), scored on the same queries. A model that had learned every seen user exactly and inferred exactly would score it; a method learns the seen users from {sizes.TrainPairsPerUser} noisy pairs each and can go beyond the row only by generalising between them.");
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"**Unseen users, precisely.** Sixty unseen users measure a margin to about ±1 point, as large as the gap between some figures and their targets. So each population also draws {heldOutUsers} further unseen users ({sizes.UnseenPairsPerUser} pairs each, their own random stream: the training data and the models above are unchanged; `SyntheticPopulation.DrawHeldOutUsers`, `ExperimentOptions.HeldOutUsers`), and the same trained models are scored on them after {ContextPairs} context pairs:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"**Precisely.** Sixty unseen users, or 20 held-out pairs per seen user, measure a margin to about ±1 point, as large as the gap between some figures and their targets. So each population also draws {heldOutSeenPairs} further held-out pairs for every seen user and {heldOutUsers} further unseen users ({sizes.UnseenPairsPerUser} pairs each), from their own random streams (the training data and the models above are unchanged; `SyntheticPopulation.DrawHeldOutPairs` / `DrawHeldOutUsers`, `ExperimentOptions.HeldOutSeenPairs` / `HeldOutUsers`), and the same trained models are scored on them, unseen users after {ContextPairs} context pairs:");
         text.AppendLine();
-        var heldOutHeader = string.Join(" | ", seeds.Select(s => $"unseen@10, {heldOutUsers} users, pop. {s}")) + " | **mean**";
+        var heldOutHeader = string.Join(" | ", seeds.Select(s => $"seen, {heldOutSeenPairs} pairs/user, pop. {s}")) + " | **seen, mean** | "
+            + string.Join(" | ", seeds.Select(s => $"unseen@10, {heldOutUsers} users, pop. {s}")) + " | **unseen@10, mean**";
         text.AppendLine($"| model | {heldOutHeader} |");
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", seeds.Length + 1)));
+        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", (2 * seeds.Length) + 2)));
         foreach (var kind in kinds)
         {
-            var cells = heldOut[kind].Select(d => d.ToPoints()).Append($"**{Mean(heldOut[kind]).ToPoints()}**");
+            var cells = heldOutSeen[kind].Select(d => d.ToPoints()).Append($"**{Mean(heldOutSeen[kind]).ToPoints()}**")
+                .Concat(heldOut[kind].Select(d => d.ToPoints())).Append($"**{Mean(heldOut[kind]).ToPoints()}**");
             text.AppendLine($"| {kind} | {string.Join(" | ", cells)} |");
         }
 
-        var heldOutReference = heldOutCeiling.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)).Append($"**{heldOutCeiling.Average().ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}**");
+        var heldOutReference = Enumerable.Repeat("-", seeds.Length + 1)
+            .Concat(heldOutCeiling.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))
+            .Append($"**{heldOutCeiling.Average().ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}**");
         text.AppendLine($"| *Bayes over the seen users' true rewards* | {string.Join(" | ", heldOutReference)} |");
 
         return text.ToString();

@@ -31,6 +31,7 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         "text without embeddings",
         "negative context pairs",
         "negative held-out users",
+        "negative held-out pairs",
     };
 
     [Theory]
@@ -133,6 +134,9 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
                 break;
             case "negative held-out users":
                 (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-users", "-1"], "--held-out-users");
+                break;
+            case "negative held-out pairs":
+                (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-pairs", "-3"], "--held-out-pairs");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));

@@ -78,6 +78,26 @@ public class SyntheticPopulationTests
     }
 
     [Fact]
+    public void Further_held_out_pairs_of_seen_users_follow_their_hidden_rewards_and_change_nothing()
+    {
+        var options = new SyntheticPopulationOptions { Preset = "groups", Seed = 6, SeenUsers = 40, UnseenUsers = 8, TrainPairsPerUser = 10, TestPairsPerSeenUser = 4, UnseenPairsPerUser = 12, ResponseDimension = 16 };
+        var population = SyntheticPopulation.Generate(options);
+        var drawn = population.DrawHeldOutPairs(60, seed: 1);
+
+        Assert.Equal(40 * 60, drawn.Count);
+        Assert.Equal(population.SeenUsers.Select(u => u.Value).Order(), drawn.Select(r => r.UserId!).Distinct().Order());
+        Assert.All(drawn.GroupBy(r => r.UserId), g => Assert.Equal(60, g.Count()));
+        Assert.Equal(population.DrawHeldOutPairs(60, seed: 1).Select(r => r.ChosenEmbedding!), drawn.Select(r => r.ChosenEmbedding!));
+        Assert.NotEqual(population.DrawHeldOutPairs(60, seed: 2).Select(r => r.ChosenEmbedding!), drawn.Select(r => r.ChosenEmbedding!));
+        Assert.Equal(SyntheticPopulation.Generate(options).TestSeen.Select(r => r.ChosenEmbedding!), population.TestSeen.Select(r => r.ChosenEmbedding!));
+        Assert.Equal(40, population.SeenUsers.Count);
+
+        var agree = drawn.Count(r => population.TrueReward(new UserId(r.UserId!), r.ChosenEmbedding, r.PromptEmbedding)
+            > population.TrueReward(new UserId(r.UserId!), r.RejectedEmbedding, r.PromptEmbedding)) / (double)drawn.Count;
+        Assert.InRange(agree, population.Oracle.Splits["test_seen"].OracleAccuracy - 0.06, population.Oracle.Splits["test_seen"].OracleAccuracy + 0.06);
+    }
+
+    [Fact]
     public void Unseen_users_records_are_grouped_so_the_first_ones_are_context()
     {
         var population = Populations.SmallGroups;

@@ -17,6 +17,7 @@ public class PopulationExperimentTests
             Device = "cpu",
             Population = new SyntheticPopulationOptions { SeenUsers = 40, UnseenUsers = 8, TrainPairsPerUser = 24, TestPairsPerSeenUser = 6, UnseenPairsPerUser = 16, ResponseDimension = 16 },
             HeldOutUsers = 20,
+            HeldOutSeenPairs = 15,
             ConfigureTrainer = o => o with { Epochs = 4, Threads = 1 },
         });
 
@@ -41,6 +42,11 @@ public class PopulationExperimentTests
         Assert.Equal(0, rows[0].HeldOutOverBaseline!.Difference);
         Assert.Equal(rows[1].HeldOut!.Accuracy - rows[0].HeldOut!.Accuracy, rows[1].HeldOutOverBaseline!.Difference, 12);
 
+        // And 15 further held-out pairs for each of the 40 seen users, scored without context.
+        Assert.Equal(40, rows[1].HeldOutSeenOverBaseline!.Users);
+        Assert.Equal(40 * 15, rows[1].HeldOutSeenOverBaseline!.Pairs);
+        Assert.Equal(rows[1].HeldOutSeen!.Accuracy - rows[0].HeldOutSeen!.Accuracy, rows[1].HeldOutSeenOverBaseline!.Difference, 12);
+
         using var images = new TempDirectory();
         var report = AblationReport.Write(rows, images.Path, "images", contextPairs: 10);
         Assert.Contains("active latent units", report, StringComparison.Ordinal);
@@ -48,6 +54,8 @@ public class PopulationExperimentTests
         Assert.Contains($" {units.ActiveUnits} / {units.LatentSize} |", vplLine, StringComparison.Ordinal);
         Assert.Contains($" {rows[1].SeenOverBaseline!.ToPoints()} / {rows[1].UnseenOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
         Assert.Contains("points over BT, 20 further unseen users (k=10)", report, StringComparison.Ordinal);
+        Assert.Contains("points over BT, 600 further seen pairs", report, StringComparison.Ordinal);
+        Assert.Contains($" {rows[1].HeldOutSeenOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
         Assert.Contains($" {rows[1].HeldOutOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
     }
 }
