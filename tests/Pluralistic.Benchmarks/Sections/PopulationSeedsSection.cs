@@ -82,7 +82,33 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Population seeds {string.Join(", ", seeds)} at the accuracy section's sizes ({sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} pairs, {sizes.UnseenUsers} unseen users with {ContextPairs} context pairs); every method with its default options, trainer seed {context.Seed}. Points above BT on the same pairs, ± one standard error clustered by user (`PairedComparison`; the mean's error combines the three populations' errors, so it covers the draw of pairs and users within them).");
         text.AppendLine();
-        var header = string.Join(" | ", seeds.Select(s => $"seen, pop. {s}")) + " | **seen, mean** | " + string.Join(" | ", seeds.Select(s => $"unseen@10, pop. {s}")) + " | **unseen@10, mean**";
+        AppendTable(text, kinds, seeds, s => $"seen, pop. {s}", seen, s => $"unseen@10, pop. {s}", unseen, ceiling);
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"The last row is a reference, not a model: exact Bayesian inference for each unseen user from the same {ContextPairs} context pairs with the {sizes.SeenUsers} seen users' *hidden* rewards as the prior (`FewShotOracle`), scored on the same queries. A model that had learned every seen user exactly and inferred exactly would score it; a method learns the seen users from {sizes.TrainPairsPerUser} noisy pairs each and can go beyond the row only by generalising between them.");
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"**Precisely.** Sixty unseen users, or 20 held-out pairs per seen user, measure a margin to about ±1 point, as large as the gap between some figures and their targets. So each population also draws {heldOutSeenPairs} further held-out pairs for every seen user and {heldOutUsers} further unseen users ({sizes.UnseenPairsPerUser} pairs each), from their own random streams (the training data and the models above are unchanged; `SyntheticPopulation.DrawHeldOutPairs` / `DrawHeldOutUsers`, `ExperimentOptions.HeldOutSeenPairs` / `HeldOutUsers`), and the same trained models are scored on them, unseen users after {ContextPairs} context pairs:");
+        text.AppendLine();
+        AppendTable(text, kinds, seeds, s => $"seen, {heldOutSeenPairs} pairs/user, pop. {s}", heldOutSeen, s => $"unseen@10, {heldOutUsers} users, pop. {s}", heldOut, heldOutCeiling);
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// One table: per model the seen margins per population and their mean, then the unseen ones, and a last row with
+    /// the Bayes reference for the unseen columns.
+    /// </summary>
+    private static void AppendTable(
+        StringBuilder text,
+        IReadOnlyList<string> kinds,
+        int[] seeds,
+        Func<int, string> seenColumn,
+        Dictionary<string, List<AccuracyDifference>> seen,
+        Func<int, string> unseenColumn,
+        Dictionary<string, List<AccuracyDifference>> unseen,
+        List<double> ceiling)
+    {
+        var header = string.Join(" | ", seeds.Select(seenColumn)) + " | **seen, mean** | " + string.Join(" | ", seeds.Select(unseenColumn)) + " | **unseen@10, mean**";
         text.AppendLine($"| model | {header} |");
         text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", (2 * seeds.Length) + 2)));
         foreach (var kind in kinds)
@@ -92,31 +118,10 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
             text.AppendLine($"| {kind} | {string.Join(" | ", cells)} |");
         }
 
-        var reference = Enumerable.Repeat("-", seeds.Length + 1).Concat(ceiling.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture))).Append($"**{ceiling.Average().ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}**");
+        var reference = Enumerable.Repeat("-", seeds.Length + 1)
+            .Concat(ceiling.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))
+            .Append($"**{ceiling.Average().ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}**");
         text.AppendLine($"| *Bayes over the seen users' true rewards* | {string.Join(" | ", reference)} |");
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"The last row is a reference, not a model: exact Bayesian inference for each unseen user from the same {ContextPairs} context pairs with the {sizes.SeenUsers} seen users' *hidden* rewards as the prior (`FewShotOracle`), scored on the same queries. A model that had learned every seen user exactly and inferred exactly would score it; a method learns the seen users from {sizes.TrainPairsPerUser} noisy pairs each and can go beyond the row only by generalising between them.");
-
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"**Precisely.** Sixty unseen users, or 20 held-out pairs per seen user, measure a margin to about ±1 point, as large as the gap between some figures and their targets. So each population also draws {heldOutSeenPairs} further held-out pairs for every seen user and {heldOutUsers} further unseen users ({sizes.UnseenPairsPerUser} pairs each), from their own random streams (the training data and the models above are unchanged; `SyntheticPopulation.DrawHeldOutPairs` / `DrawHeldOutUsers`, `ExperimentOptions.HeldOutSeenPairs` / `HeldOutUsers`), and the same trained models are scored on them, unseen users after {ContextPairs} context pairs:");
-        text.AppendLine();
-        var heldOutHeader = string.Join(" | ", seeds.Select(s => $"seen, {heldOutSeenPairs} pairs/user, pop. {s}")) + " | **seen, mean** | "
-            + string.Join(" | ", seeds.Select(s => $"unseen@10, {heldOutUsers} users, pop. {s}")) + " | **unseen@10, mean**";
-        text.AppendLine($"| model | {heldOutHeader} |");
-        text.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", (2 * seeds.Length) + 2)));
-        foreach (var kind in kinds)
-        {
-            var cells = heldOutSeen[kind].Select(d => d.ToPoints()).Append($"**{Mean(heldOutSeen[kind]).ToPoints()}**")
-                .Concat(heldOut[kind].Select(d => d.ToPoints())).Append($"**{Mean(heldOut[kind]).ToPoints()}**");
-            text.AppendLine($"| {kind} | {string.Join(" | ", cells)} |");
-        }
-
-        var heldOutReference = Enumerable.Repeat("-", seeds.Length + 1)
-            .Concat(heldOutCeiling.Select(c => c.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))
-            .Append($"**{heldOutCeiling.Average().ToString("+0.0;-0.0", CultureInfo.InvariantCulture)}**");
-        text.AppendLine($"| *Bayes over the seen users' true rewards* | {string.Join(" | ", heldOutReference)} |");
-
-        return text.ToString();
     }
 
     /// <summary>The mean over independent populations; its error is the root of the summed variances over n.</summary>
