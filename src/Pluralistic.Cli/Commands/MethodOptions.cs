@@ -39,8 +39,9 @@ internal sealed class MethodOptions
         scaling.AcceptOnlyFromAmong("none", "win-probability");
         Add<VplOptions, string?>(scaling, "vpl", (o, v) => o with { RewardScaling = v == "win-probability" ? VplRewardScaling.WinProbability : VplRewardScaling.None });
 
-        Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.25)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
-        Add<FspoOptions, int?>(new Option<int?>("--test-time-steps") { Description = "fspo: gradient steps on a user's summary after encoding (default 0)." }, "fspo", (o, v) => o with { TestTimeSteps = v!.Value });
+        Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.1)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
+        Add<FspoOptions, int?>(new Option<int?>("--adaptation-steps") { Description = "fspo: meta-trained gradient steps that fit a user's summary to their context pairs (default 5; 0 needs --set-encoder)." }, "fspo", (o, v) => o with { AdaptationSteps = v!.Value });
+        Add<FspoOptions, bool?>(new Option<bool?>("--set-encoder") { Description = "fspo: start each user from an attention set encoder's reading of their context pairs instead of the population summary." }, "fspo", (o, v) => o with { SetEncoder = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
         Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 8; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });
         Add<MaxMinOptions, string?>(new Option<string?>("--groups") { Description = "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2)." }, "maxmin", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v!) });

@@ -6,17 +6,21 @@ using static TorchSharp.torch;
 namespace Pluralistic.Models.Fspo;
 
 /// <summary>
-/// FSPO's population model: a pair encoder and a self-attention set encoder turn a user's context pairs into a
-/// summary s (a learned no-context summary when there are none), and a reward head scores
-/// <c>r(response, prompt | s) = MLP([response ; prompt ; s])</c>. Deterministic: no sampling anywhere.
+/// FSPO's population model: a reward head <c>r(response, prompt | s)</c> conditioned on a user summary s, a learned
+/// population summary (cold start), and the reading of a user's context pairs into s — learned gradient steps that fit
+/// the pairs starting from the population summary, or (<see cref="FspoOptions.SetEncoder"/>) from what a pair encoder
+/// and a self-attention set encoder make of them. Deterministic: no sampling anywhere.
 /// </summary>
 internal sealed class FspoNetwork : nn.Module
 {
-    private readonly PairEncoder pairs;
-    private readonly SetEncoder set;
-    private readonly Mlp summary;
+    private readonly PairEncoder? pairs;
+    private readonly SetEncoder? set;
+    private readonly Mlp? summary;
     private readonly Parameter empty;
     private readonly ConditionedRewardHead head;
+    private readonly Parameter? logStepSize;
+    private readonly int adaptationSteps;
+    private readonly double adaptationAnchor;
 
     public FspoNetwork(int responseDimension, int promptDimension, FspoOptions options)
         : base("fspo")
@@ -24,13 +28,26 @@ internal sealed class FspoNetwork : nn.Module
         ResponseDimension = responseDimension;
         PromptDimension = promptDimension;
         SummarySize = options.SummarySize;
-        pairs = new PairEncoder(responseDimension, promptDimension, options.PairHiddenSizes, options.PairFeatures, includeDifference: true, options.Activation, name: "pairs");
-        set = new SetEncoder(options.PairFeatures, options.AttentionHeads, name: "set");
+        if (options.SetEncoder)
+        {
+            pairs = new PairEncoder(responseDimension, promptDimension, options.PairHiddenSizes, options.PairFeatures, includeDifference: true, options.Activation, name: "pairs");
+            set = new SetEncoder(options.PairFeatures, options.AttentionHeads, name: "set");
 
-        // The pooled features and log(1 + pairs): a mean alone cannot tell one pair from twenty.
-        summary = new Mlp(options.PairFeatures + 1, [], options.SummarySize, name: "summary");
+            // The pooled features and log(1 + pairs): a mean alone cannot tell one pair from twenty.
+            summary = new Mlp(options.PairFeatures + 1, [], options.SummarySize, name: "summary");
+        }
+
         empty = new Parameter(zeros(options.SummarySize));
         head = new ConditionedRewardHead(responseDimension + promptDimension, options.SummarySize, options.HeadHiddenSizes, options.Activation, name: "head");
+
+        // The step size is learned with everything else (on a log scale, so it stays positive).
+        adaptationSteps = options.AdaptationSteps;
+        adaptationAnchor = options.AdaptationAnchor;
+        if (adaptationSteps > 0)
+        {
+            logStepSize = new Parameter(tensor((float)Math.Log(options.AdaptationStepSize)));
+        }
+
         RegisterComponents();
     }
 
@@ -40,7 +57,10 @@ internal sealed class FspoNetwork : nn.Module
 
     public int SummarySize { get; }
 
-    /// <summary>The summary of each set of context pairs.</summary>
+    /// <summary>
+    /// The starting summary of each set of context pairs: the set encoder's reading of them, or the population summary
+    /// without a set encoder (then only <see cref="Adapt"/> reads the pairs).
+    /// </summary>
     /// <param name="chosen">[B, K, d].</param>
     /// <param name="rejected">[B, K, d].</param>
     /// <param name="prompts">[B, K, dp] or <see langword="null"/>.</param>
@@ -48,6 +68,11 @@ internal sealed class FspoNetwork : nn.Module
     /// <returns>[B, S].</returns>
     public Tensor Summarize(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor mask)
     {
+        if (pairs is null || set is null || summary is null)
+        {
+            return empty.unsqueeze(0).expand(mask.shape[0], -1);
+        }
+
         // Per-pair features [e_c ; e_r ; e_c - e_r ; prompt], attention-pooled over the set.
         var pooled = set.call(pairs.call(chosen, rejected, prompts), mask);
         var count = mask.sum(1, keepdim: true);
@@ -55,7 +80,35 @@ internal sealed class FspoNetwork : nn.Module
         return where(count.gt(ScalarCache.Of(0L)), encoded, empty.unsqueeze(0));
     }
 
-    /// <summary>The no-context summary [S] (cold start).</summary>
+    /// <summary>
+    /// The summaries after <see cref="FspoOptions.AdaptationSteps"/> gradient steps fitting each user's context pairs
+    /// with the population frozen (the starting summaries themselves when there are no steps).
+    /// </summary>
+    /// <param name="summaries">Starting summaries [B, S] (<see cref="Summarize"/>).</param>
+    /// <param name="chosen">[B, K, d].</param>
+    /// <param name="rejected">[B, K, d].</param>
+    /// <param name="prompts">[B, K, dp] or <see langword="null"/>.</param>
+    /// <param name="weights">Pair weights times the mask [B, K].</param>
+    /// <param name="differentiable">Keep the graph (meta-training) or detach each step (adapting users).</param>
+    /// <returns>[B, S].</returns>
+    public Tensor Adapt(Tensor summaries, Tensor chosen, Tensor rejected, Tensor? prompts, Tensor weights, bool differentiable)
+    {
+        if (logStepSize is null)
+        {
+            return summaries;
+        }
+
+        return ContextRefinement.Refine(
+            summaries,
+            s => Rewards(chosen, prompts, s.unsqueeze(1)) - Rewards(rejected, prompts, s.unsqueeze(1)),
+            weights,
+            logStepSize.exp(),
+            adaptationAnchor,
+            adaptationSteps,
+            differentiable);
+    }
+
+    /// <summary>The population summary [S] (cold start, and where adaptation starts without a set encoder).</summary>
     public Tensor EmptySummary => empty;
 
     /// <summary>Rewards with broadcasting: responses [..., d] (prompts [..., dp]) and summaries [..., S] give [...].</summary>

@@ -69,7 +69,7 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
         }
 
         var sets = _records.GatherEpisodes(episodes).Mirrored(mirror);
-        var margins = Margins(sets);
+        var margins = Margins(sets, differentiable: true);
         return ((-margins).Softplus() * sets.QueryWeights).sum() / sets.QueryWeights.sum().clamp_min(ScalarCache.Of(1e-12));
     }
 
@@ -80,7 +80,7 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
         {
             using var scope = NewDisposeScope();
             var sets = _records.GatherEpisodes(batch);
-            var margins = Margins(sets);
+            var margins = Margins(sets, differentiable: false);
             lossSum += ((-margins).Softplus() * sets.QueryWeights).sum().item<float>();
             weightSum += sets.QueryWeights.sum().item<float>();
             correct += (margins.gt(ScalarCache.Of(0L)).to_type(ScalarType.Float32) * sets.QueryMask).sum().item<float>();
@@ -93,9 +93,10 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
     public void Dispose() => _records.Dispose();
 
     /// <summary>r(chosen | s) - r(rejected | s) of every query [B, Q], s the summary of the episode's context.</summary>
-    private Tensor Margins(EpisodeSets sets)
+    private Tensor Margins(EpisodeSets sets, bool differentiable)
     {
-        var summary = _network.Summarize(sets.ContextChosen, sets.ContextRejected, sets.ContextPrompts, sets.ContextMask).unsqueeze(1);
+        var encoded = _network.Summarize(sets.ContextChosen, sets.ContextRejected, sets.ContextPrompts, sets.ContextMask);
+        var summary = _network.Adapt(encoded, sets.ContextChosen, sets.ContextRejected, sets.ContextPrompts, sets.ContextMask, differentiable).unsqueeze(1);
         return _network.Rewards(sets.QueryChosen, sets.QueryPrompts, summary) - _network.Rewards(sets.QueryRejected, sets.QueryPrompts, summary);
     }
 }

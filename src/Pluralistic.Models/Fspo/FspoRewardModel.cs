@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 namespace Pluralistic.Models.Fspo;
 
 /// <summary>
-/// FSPO (few-shot preference optimisation, Singh et al. 2025) in embedding space: a user's state is the summary a
-/// set encoder reads from the user's labelled pairs (their most recent <see cref="RewardTrainerOptions.EvidenceCapacity"/>),
-/// and the user's reward is <c>r(response, prompt | summary)</c>. Adapting a user is one deterministic encoder pass
-/// (plus <see cref="FspoOptions.TestTimeSteps"/> gradient steps on the summary when set); new pairs re-encode the
-/// retained ones with them. Cold start uses the learned no-context summary.
+/// FSPO (few-shot preference optimisation, Singh et al. 2025) in embedding space: a user's state is the summary read
+/// from the user's labelled pairs (their most recent <see cref="RewardTrainerOptions.EvidenceCapacity"/>) by
+/// meta-trained adaptation steps (<see cref="FspoOptions.AdaptationSteps"/>, optionally starting from a set encoder's
+/// reading), and the user's reward is <c>r(response, prompt | summary)</c>. Adapting is deterministic; new pairs
+/// re-read the retained ones with them. Cold start uses the learned population summary.
 /// </summary>
 public sealed class FspoRewardModel : TorchUserRewardModel
 {
@@ -65,7 +65,7 @@ public sealed class FspoRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
-        FspoInference.Summaries(_network, evidence, Options, Device, cancellationToken);
+        FspoInference.Summaries(_network, evidence, Device, cancellationToken);
 
     /// <inheritdoc />
     protected override float[] ColdStartState()
@@ -77,5 +77,5 @@ public sealed class FspoRewardModel : TorchUserRewardModel
 
     /// <summary>The states of users from their pairs (for the trainer's seen users).</summary>
     internal float[][] Encode(IReadOnlyList<PreferenceDataset> users, CancellationToken cancellationToken) =>
-        FspoInference.Summaries(_network, users, Options, Device, cancellationToken);
+        FspoInference.Summaries(_network, users, Device, cancellationToken);
 }

@@ -55,6 +55,13 @@ public sealed class FspoTrainer(FspoOptions? options = null) : IUserRewardTraine
     internal static int EncodedPairs(FspoOptions options) =>
         Math.Min(options.EvidenceCapacity > 0 ? options.EvidenceCapacity : options.MaxContextPairs, FspoInference.MaxPairsPerUser);
 
+    private static string Reading(FspoOptions options) => (options.SetEncoder, options.AdaptationSteps) switch
+    {
+        (true, 0) => "set encoder",
+        (true, var steps) => $"set encoder then {steps} adaptation steps",
+        (false, var steps) => $"{steps} adaptation steps from the population summary",
+    };
+
     internal static TorchModelInfo Describe(RunManifest manifest, FspoOptions options) =>
         Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
 
@@ -66,7 +73,7 @@ public sealed class FspoTrainer(FspoOptions? options = null) : IUserRewardTraine
         IsPersonalized = true,
         Options = ModelOptionsJson.Write(options, ModelOptionsJson.Default.FspoOptions),
         EvidenceCapacity = options.EvidenceCapacity,
-        Description = $"FSPO: set encoder over up to {options.MaxContextPairs} context pairs (trained), {options.SummarySize}-float summary, " +
-            $"reward head [{string.Join(", ", options.HeadHiddenSizes)}]" + (options.TestTimeSteps > 0 ? $", {options.TestTimeSteps} test-time steps" : string.Empty),
+        Description = $"FSPO: {Reading(options)} over up to {options.MaxContextPairs} context pairs (meta-trained), {options.SummarySize}-float summary, " +
+            $"reward head [{string.Join(", ", options.HeadHiddenSizes)}]",
     };
 }

@@ -45,6 +45,7 @@ internal sealed class FspoSection : BenchmarkSection
         var trainers = new (string Name, Func<IUserRewardModel> Fit)[]
         {
             ("FSPO", () => new FspoTrainer(fspoOptions).Fit(train, cancellationToken: cancellationToken)),
+            ("FSPO set encoder", () => new FspoTrainer(fspoOptions with { SetEncoder = true, AdaptationSteps = 0 }).Fit(train, cancellationToken: cancellationToken)),
             ("VPL", () => new VplTrainer(new VplOptions { Seed = seed, Device = "cpu", Epochs = epochs }).Fit(train, cancellationToken: cancellationToken)),
             ("PAL", () => new PalTrainer(new PalOptions { Seed = seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken)),
             ("BT", () => new BradleyTerryTrainer(new BradleyTerryOptions { Seed = seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken)),
@@ -70,7 +71,7 @@ internal sealed class FspoSection : BenchmarkSection
             table.AddRow([k.ToString(CultureInfo.InvariantCulture), .. curves.Select(c => Percent(c.Curve.Points.First(p => p.ContextPairs == k).Accuracy))]);
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"Groups preset, {population.SeenUsers} seen users x {population.TrainPairsPerUser} training pairs, {curves[0].Curve.Users} unseen users; each unseen user's first k pairs are the context and the same later pairs are the queries at every k. FSPO and VPL {epochs} epochs, PAL and BT their defaults, seed {seed}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Groups preset, {population.SeenUsers} seen users x {population.TrainPairsPerUser} training pairs, {curves[0].Curve.Users} unseen users; each unseen user's first k pairs are the context and the same later pairs are the queries at every k. FSPO and VPL {epochs} epochs, PAL and BT their defaults, seed {seed}. FSPO: {fspoOptions.AdaptationSteps} meta-trained adaptation steps from the population summary (the default); FSPO set encoder: one pass of the attention set encoder, no steps.");
         text.AppendLine();
         text.AppendLine(table.ToString());
         text.AppendLine(BenchmarkContext.ImageLink("FSPO few-shot curve", image));

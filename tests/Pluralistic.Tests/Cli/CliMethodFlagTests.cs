@@ -22,17 +22,18 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
-    public async Task Fspo_context_max_mirror_and_test_time_steps_are_stored_and_the_run_measures_context_sensitivity()
+    public async Task Fspo_context_max_mirror_set_encoder_and_adaptation_steps_are_stored_and_the_run_measures_context_sensitivity()
     {
         var run = Path.Combine(workspace.Root, "run-fspo");
         var train = await CliRunner.RunAsync(
-            "train", "--model", "fspo", "--context-max", "6", "--mirror", "0.5", "--test-time-steps", "2", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+            "train", "--model", "fspo", "--context-max", "6", "--mirror", "0.5", "--set-encoder", "--adaptation-steps", "2", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
         Assert.True(train.ExitCode == 0, train.Error);
 
         var options = ReadOptions(run);
         Assert.Equal(6, options.GetProperty("max_context_pairs").GetInt32());
         Assert.Equal(0.5, options.GetProperty("mirrored_users").GetDouble());
-        Assert.Equal(2, options.GetProperty("test_time_steps").GetInt32());
+        Assert.Equal(2, options.GetProperty("adaptation_steps").GetInt32());
+        Assert.True(options.GetProperty("set_encoder").GetBoolean());
 
         var evaluate = await CliRunner.RunAsync(
             "evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--context-sensitivity", "--json");

@@ -16,7 +16,7 @@ public class FspoBehaviourTests
         var train = population.ToDataset(population.Train);
         var test = population.ToDataset(population.TestSeen);
         var unseen = population.ToDataset(population.TestUnseen);
-        var options = Small with { TestTimeSteps = 2 };
+        var options = Small with { SetEncoder = true, AdaptationSteps = 2 };
 
         await TensorLeaks.AssertNoneLeftAsync(
             () => new FspoTrainer(options with { Epochs = 1 }).Fit(train),
@@ -43,13 +43,16 @@ public class FspoBehaviourTests
         Assert.Equal(a.SummarySize, sa[0].Length);
     }
 
-    [Fact]
-    public async Task A_restarted_process_scores_seen_and_newly_adapted_users_identically()
+    [Theory]
+    [InlineData(false, 5)]
+    [InlineData(true, 0)]
+    [InlineData(true, 2)]
+    public async Task A_restarted_process_scores_seen_and_newly_adapted_users_identically(bool setEncoder, int steps)
     {
         var population = Populations.SmallGroups;
         var train = population.ToDataset(population.Train);
         var unseen = population.ToDataset(population.TestUnseen);
-        using var model = new FspoTrainer(Small).Fit(train);
+        using var model = new FspoTrainer(Small with { SetEncoder = setEncoder, AdaptationSteps = steps }).Fit(train);
         using var dir = new TempDirectory();
         Checkpoint.Write(dir.Path, model.CreateManifest(), model.SerializeWeights());
         var users = train.Users.Take(10).ToList();
@@ -64,7 +67,7 @@ public class FspoBehaviourTests
         var responses = population.SampleResponses(32, seed: 2);
         Assert.Equal((await model.ScoreAsync(users, responses)).Values.ToArray(), (await loaded.ScoreAsync(users, responses)).Values.ToArray());
 
-        // Adapting is a deterministic encoder pass, so both processes give a new user the same state.
+        // Adapting (encoder pass and / or steps) is deterministic, so both processes give a new user the same state.
         var noWrite = new AdaptationOptions { Persist = false };
         var a = await model.AdaptAsync(unseen, noWrite);
         var b = await loaded.AdaptAsync(unseen, noWrite);
@@ -75,7 +78,8 @@ public class FspoBehaviourTests
     [InlineData(nameof(FspoOptions.AttentionHeads))]
     [InlineData(nameof(FspoOptions.MaxContextPairs))]
     [InlineData(nameof(FspoOptions.MirroredUsers))]
-    [InlineData(nameof(FspoOptions.TestTimeSteps))]
+    [InlineData(nameof(FspoOptions.AdaptationSteps))]
+    [InlineData(nameof(FspoOptions.SetEncoder))]
     public void Bad_options_are_refused_naming_the_option(string name)
     {
         var options = name switch
@@ -83,7 +87,10 @@ public class FspoBehaviourTests
             nameof(FspoOptions.AttentionHeads) => new FspoOptions { PairFeatures = 30, AttentionHeads = 4 },
             nameof(FspoOptions.MaxContextPairs) => new FspoOptions { MinContextPairs = 5, MaxContextPairs = 2 },
             nameof(FspoOptions.MirroredUsers) => new FspoOptions { MirroredUsers = 1.5 },
-            _ => new FspoOptions { TestTimeSteps = -1 },
+            nameof(FspoOptions.AdaptationSteps) => new FspoOptions { AdaptationSteps = -1 },
+
+            // Neither the set encoder nor adaptation steps: nothing would read the context.
+            _ => new FspoOptions { SetEncoder = false, AdaptationSteps = 0 },
         };
         var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
         Assert.Contains(name, error.ParamName ?? error.Message, StringComparison.Ordinal);
