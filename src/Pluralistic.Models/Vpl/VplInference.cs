@@ -31,9 +31,14 @@ internal static class VplInference
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
             var sets = PairSets.Pack(users.Skip(start).Take(count).ToList(), MaxPairsPerUser, device);
-            var (mean, logVariance) = network.Posterior(sets.Chosen, sets.Rejected, sets.Prompts, sets.Mask);
+            Tensor mean, logVariance;
+            using (no_grad())
+            {
+                (mean, logVariance) = network.Posterior(sets.Chosen, sets.Rejected, sets.Prompts, sets.Mask);
+            }
+
+            mean = network.AdaptMean(mean, logVariance, sets.Chosen, sets.Rejected, sets.Prompts, sets.Weights * sets.Mask, differentiable: false);
             var values = cat([mean, logVariance], dim: 1).cpu().contiguous().data<float>().ToArray();
             for (var u = 0; u < count; u++)
             {

@@ -9,10 +9,12 @@ namespace Pluralistic.Models.Vpl;
 /// VPL's population module. The posterior q(z | context): a pair encoder (by default the difference of one MLP over
 /// [response ; prompt] applied to chosen and rejected; optionally the reference's MLP over [chosen ; rejected]), one
 /// self-attention set encoder over the user's pairs with masked mean pooling, and linear heads for the mean and
-/// log-variance (both clamped to [-1, 1]). The latent used for scoring is the L2-normalised mean
-/// scaled by sqrt(latent) (a sample instead of the mean while training); the prior's mean 0 stays 0. The reward
-/// head is an MLP over [response ; prompt ; z] whose first layer is split as W_x [response ; prompt] + W_z z + b,
-/// so M responses and N latents combine into an M x N grid by broadcasting instead of M x N concatenations.
+/// log-variance (both clamped to [-1, 1]), optionally followed by learned gradient steps on the mean
+/// (<see cref="VplOptions.AdaptationSteps"/>). The latent used for scoring is the L2-normalised mean scaled by
+/// sqrt(latent) (a sample instead of the mean while training); the prior's mean 0 stays 0. The reward head over
+/// [response ; prompt ; z] is a <see cref="ConditionedRewardHead"/>: z shifts its hidden layer and generates its output
+/// weights, so a user's reward is a user-specific weighting of learned features, and M responses and N latents combine
+/// into an M x N grid by broadcasting instead of M x N concatenations.
 /// </summary>
 internal sealed class VplNetwork : nn.Module
 {
@@ -23,12 +25,12 @@ internal sealed class VplNetwork : nn.Module
     private readonly SetEncoder setEncoder;
     private readonly Linear posteriorMean;
     private readonly Linear posteriorLogVariance;
-    private readonly Linear rewardInput;
-    private readonly Linear rewardLatent;
-    private readonly nn.Module<Tensor, Tensor> rewardActivation;
-    private readonly Mlp rewardOutput;
+    private readonly ConditionedRewardHead head;
     private readonly Tensor? referenceResponses;
     private readonly Tensor? referencePrompts;
+    private readonly Parameter? logStepSize;
+    private readonly int adaptationSteps;
+    private readonly double adaptationAnchor;
 
     public VplNetwork(int responseDimension, int promptDimension, VplOptions options)
         : base("vpl")
@@ -41,16 +43,20 @@ internal sealed class VplNetwork : nn.Module
         setEncoder = new SetEncoder(options.EncoderWidth, options.AttentionHeads);
         posteriorMean = nn.Linear(options.EncoderWidth, options.LatentSize);
         posteriorLogVariance = nn.Linear(options.EncoderWidth, options.LatentSize);
-        var first = options.HeadHiddenSizes[0];
-        HeadWidth = first;
-        rewardInput = nn.Linear(responseDimension + promptDimension, first);
-        rewardLatent = nn.Linear(options.LatentSize, first, hasBias: false);
-        rewardActivation = Mlp.Create(options.Activation);
-        rewardOutput = new Mlp(first, options.HeadHiddenSizes.Skip(1).ToList(), 1, options.Activation, name: "reward_output");
+        HeadWidth = options.HeadHiddenSizes.Max();
+        head = new ConditionedRewardHead(responseDimension + promptDimension, options.LatentSize, options.HeadHiddenSizes, options.HeadActivation, name: "head");
         if (options.RewardScaling == VplRewardScaling.WinProbability)
         {
             referenceResponses = zeros(options.ReferenceResponses, responseDimension);
             referencePrompts = promptDimension > 0 ? zeros(options.ReferenceResponses, promptDimension) : null;
+        }
+
+        // The adaptation step size is learned with everything else (on a log scale, so it stays positive).
+        adaptationSteps = options.AdaptationSteps;
+        adaptationAnchor = options.AdaptationAnchor;
+        if (adaptationSteps > 0)
+        {
+            logStepSize = new Parameter(tensor((float)Math.Log(options.AdaptationStepSize)));
         }
 
         RegisterComponents();
@@ -62,7 +68,7 @@ internal sealed class VplNetwork : nn.Module
 
     public int LatentSize { get; }
 
-    /// <summary>The width of the reward head's first hidden layer.</summary>
+    /// <summary>The width of the reward head's widest hidden layer.</summary>
     public int HeadWidth { get; }
 
     /// <summary>Whether rewards are reported as win probabilities against the reference set.</summary>
@@ -92,6 +98,41 @@ internal sealed class VplNetwork : nn.Module
     }
 
     /// <summary>
+    /// The posterior means after <see cref="VplOptions.AdaptationSteps"/> gradient steps that fit each user's context
+    /// pairs with the population frozen, scoring with the mean's latent (the means themselves when there are no steps).
+    /// </summary>
+    /// <param name="mean">The encoder's means [B, latent].</param>
+    /// <param name="logVariance">The encoder's log-variances [B, latent] (unchanged by the steps).</param>
+    /// <param name="chosen">[B, K, d].</param>
+    /// <param name="rejected">[B, K, d].</param>
+    /// <param name="prompts">[B, K, dp] or <see langword="null"/>.</param>
+    /// <param name="weights">Pair weights times the mask [B, K].</param>
+    /// <param name="differentiable">Keep the graph (training) or detach each step (adapting users).</param>
+    /// <returns>[B, latent].</returns>
+    public Tensor AdaptMean(Tensor mean, Tensor logVariance, Tensor chosen, Tensor rejected, Tensor? prompts, Tensor weights, bool differentiable)
+    {
+        if (logStepSize is null)
+        {
+            return mean;
+        }
+
+        var chosenInputs = Inputs(chosen, prompts);
+        var rejectedInputs = Inputs(rejected, prompts);
+        return ContextRefinement.Refine(
+            mean,
+            m =>
+            {
+                var latent = Latent(m, logVariance, null).unsqueeze(1);
+                return Rewards(chosenInputs, latent) - Rewards(rejectedInputs, latent);
+            },
+            weights,
+            logStepSize.exp(),
+            adaptationAnchor,
+            adaptationSteps,
+            differentiable);
+    }
+
+    /// <summary>
     /// The latent that conditions the reward: the mean, or a reparameterised sample when <paramref name="noise"/> is
     /// given, L2-normalised and scaled by sqrt(latent). A zero vector (the prior's mean) stays zero.
     /// </summary>
@@ -117,49 +158,23 @@ internal sealed class VplNetwork : nn.Module
     public static Tensor KlToPrior(Tensor mean, Tensor logVariance) =>
         (logVariance.exp().Plus(mean.Squared()).sub(ScalarCache.Of(1L)) - logVariance).sum(-1).mul(ScalarCache.Of(0.5));
 
-    /// <summary>The response (and prompt) part of the reward head's first layer.</summary>
+    /// <summary>The reward head's input: responses, with their prompts when present.</summary>
     /// <param name="responses">[..., d].</param>
     /// <param name="prompts">[..., dp] or <see langword="null"/>.</param>
-    /// <returns>[..., head width].</returns>
-    public Tensor ResponseProjection(Tensor responses, Tensor? prompts) =>
-        rewardInput.call(prompts is null ? responses : cat([responses, prompts], dim: -1));
+    /// <returns>[..., d + dp].</returns>
+    public static Tensor Inputs(Tensor responses, Tensor? prompts) => prompts is null ? responses : cat([responses, prompts], dim: -1);
 
-    /// <summary>The latent part of the reward head's first layer.</summary>
-    /// <param name="latents">[..., latent].</param>
-    /// <returns>[..., head width].</returns>
-    public Tensor LatentProjection(Tensor latents) => rewardLatent.call(latents);
+    /// <summary>Raw rewards with broadcasting: inputs [..., d + dp] and latents [..., latent] give [...].</summary>
+    /// <param name="inputs">[..., d + dp] (<see cref="Inputs"/>).</param>
+    /// <param name="latents">[..., latent], broadcastable against the inputs' leading dimensions.</param>
+    /// <returns>The broadcast leading shape.</returns>
+    public Tensor Rewards(Tensor inputs, Tensor latents) => head.call(inputs, latents);
 
-    /// <summary>Finishes the reward head from the two projections; they broadcast against each other.</summary>
-    /// <param name="responseProjection">[..., head width].</param>
-    /// <param name="latentProjection">[..., head width].</param>
-    /// <returns>The broadcast shape without the last dimension.</returns>
-    public Tensor Rewards(Tensor responseProjection, Tensor latentProjection) =>
-        rewardOutput.call(rewardActivation.call(responseProjection.Plus(latentProjection))).squeeze(-1);
-
-    /// <summary>Rewards of M projected responses under N projected latents, built in row chunks that bound memory.</summary>
-    /// <param name="responseProjection">[M, head width].</param>
-    /// <param name="latentProjection">[N, head width].</param>
+    /// <summary>Raw rewards of M inputs under N latents [M, N], built in row chunks that bound memory.</summary>
+    /// <param name="inputs">[M, d + dp].</param>
+    /// <param name="latents">[N, latent].</param>
     /// <returns>[M, N].</returns>
-    public Tensor RewardGrid(Tensor responseProjection, Tensor latentProjection)
-    {
-        var m = responseProjection.shape[0];
-        var n = latentProjection.shape[0];
-        var rows = Math.Max(1, GridBudget / Math.Max(n * HeadWidth, 1));
-        if (rows >= m)
-        {
-            return Rewards(responseProjection.unsqueeze(1), latentProjection.unsqueeze(0));
-        }
-
-        var parts = new List<Tensor>();
-        for (long start = 0; start < m; start += rows)
-        {
-            using var scope = NewDisposeScope();
-            var length = Math.Min(rows, m - start);
-            parts.Add(Rewards(responseProjection.narrow(0, start, length).unsqueeze(1), latentProjection.unsqueeze(0)).MoveToOuterDisposeScope());
-        }
-
-        return cat(parts, dim: 0);
-    }
+    public Tensor RewardMatrix(Tensor inputs, Tensor latents) => head.Matrix(inputs, latents);
 
     /// <summary>Rewards of M responses for N latents, scaled when the model reports win probabilities.</summary>
     /// <param name="responses">[M, d].</param>
@@ -168,15 +183,14 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[M, N].</returns>
     public Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor latents)
     {
-        var latentProjection = LatentProjection(latents);
-        var rewards = RewardGrid(ResponseProjection(responses, prompts), latentProjection);
+        var rewards = RewardMatrix(Inputs(responses, prompts), latents);
         if (!ScalesRewards)
         {
             return rewards;
         }
 
         // Win probability against every reference response, for each user: [M, N] vs [R, N].
-        var reference = RewardGrid(ResponseProjection(referenceResponses!, referencePrompts), latentProjection);
+        var reference = RewardMatrix(Inputs(referenceResponses!, referencePrompts), latents);
         var m = rewards.shape[0];
         var n = rewards.shape[1];
         var rows = Math.Max(1, GridBudget / Math.Max(n * reference.shape[0], 1));
@@ -198,22 +212,21 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[B].</returns>
     public Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor latents)
     {
-        var latentProjection = LatentProjection(latents);
-        var rewards = Rewards(ResponseProjection(responses, prompts), latentProjection);
+        var rewards = Rewards(Inputs(responses, prompts), latents);
         if (!ScalesRewards)
         {
             return rewards;
         }
 
-        var referenceProjection = ResponseProjection(referenceResponses!, referencePrompts);
+        var referenceInputs = Inputs(referenceResponses!, referencePrompts);
         var b = rewards.shape[0];
-        var rows = Math.Max(1, GridBudget / Math.Max(referenceProjection.shape[0] * HeadWidth, 1));
+        var rows = Math.Max(1, GridBudget / Math.Max(referenceInputs.shape[0] * HeadWidth, 1));
         var parts = new List<Tensor>();
         for (long start = 0; start < b; start += rows)
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(rows, b - start);
-            var reference = Rewards(referenceProjection.unsqueeze(1), latentProjection.narrow(0, start, length).unsqueeze(0));
+            var reference = RewardMatrix(referenceInputs, latents.narrow(0, start, length));
             parts.Add((rewards.narrow(0, start, length).unsqueeze(0) - reference).sigmoid().mean([0]).MoveToOuterDisposeScope());
         }
 

@@ -74,11 +74,12 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         var contextChosen = Sets(context.Chosen, b);
         var contextRejected = Sets(context.Rejected, b);
         var contextMask = tensor(episodes.ContextMask, [b, episodes.ContextWidth], ScalarType.Float32, device);
-        var (mean, logVariance) = _network.Posterior(
-            where(flipped, contextRejected, contextChosen), where(flipped, contextChosen, contextRejected),
-            context.Prompts is null ? null : Sets(context.Prompts, b), contextMask);
+        var (readChosen, readRejected) = (where(flipped, contextRejected, contextChosen), where(flipped, contextChosen, contextRejected));
+        var contextPrompts = context.Prompts is null ? null : Sets(context.Prompts, b);
+        var (mean, logVariance) = _network.Posterior(readChosen, readRejected, contextPrompts, contextMask);
+        var adapted = _network.AdaptMean(mean, logVariance, readChosen, readRejected, contextPrompts, contextMask, differentiable: true);
         var noise = randn(mean.shape, ScalarType.Float32, device, generator: _noise);
-        var latent = _network.Latent(mean, logVariance, noise) * tensor(keep, [b, 1], ScalarType.Float32, device);
+        var latent = _network.Latent(adapted, logVariance, noise) * tensor(keep, [b, 1], ScalarType.Float32, device);
 
         var queries = _records.Gather(tensor(episodes.Query, dtype: ScalarType.Int64, device: device));
         var queryWeights = tensor(episodes.QueryMask, [b, episodes.QueryWidth], ScalarType.Float32, device) * queries.Weights.view(b, -1);
@@ -97,10 +98,10 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
             var device = _records.Device;
             var b = batch.Users;
             var context = _records.Gather(tensor(batch.Context, dtype: ScalarType.Int64, device: device));
-            var (mean, logVariance) = _network.Posterior(
-                Sets(context.Chosen, b), Sets(context.Rejected, b), context.Prompts is null ? null : Sets(context.Prompts, b),
-                tensor(batch.ContextMask, [b, batch.ContextWidth], ScalarType.Float32, device));
-            var latent = _network.Latent(mean, logVariance, null);
+            var (chosen, rejected, prompts) = (Sets(context.Chosen, b), Sets(context.Rejected, b), context.Prompts is null ? null : Sets(context.Prompts, b));
+            var contextMask = tensor(batch.ContextMask, [b, batch.ContextWidth], ScalarType.Float32, device);
+            var (mean, logVariance) = _network.Posterior(chosen, rejected, prompts, contextMask);
+            var latent = _network.Latent(_network.AdaptMean(mean, logVariance, chosen, rejected, prompts, contextMask, differentiable: false), logVariance, null);
             var queries = _records.Gather(tensor(batch.Query, dtype: ScalarType.Int64, device: device));
             var mask = tensor(batch.QueryMask, [b, batch.QueryWidth], ScalarType.Float32, device);
             var weights = mask * queries.Weights.view(b, -1);
@@ -139,10 +140,10 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
     /// <summary>r(chosen | z) - r(rejected | z) for [B, Q] queries, z per episode [B, latent].</summary>
     private Tensor Margins(PairBatch queries, Tensor latent, int b)
     {
-        var latentProjection = _network.LatentProjection(latent).unsqueeze(1);
+        var latents = latent.unsqueeze(1);
         var prompts = queries.Prompts is null ? null : Sets(queries.Prompts, b);
-        var chosen = _network.Rewards(_network.ResponseProjection(Sets(queries.Chosen, b), prompts), latentProjection);
-        var rejected = _network.Rewards(_network.ResponseProjection(Sets(queries.Rejected, b), prompts), latentProjection);
+        var chosen = _network.Rewards(VplNetwork.Inputs(Sets(queries.Chosen, b), prompts), latents);
+        var rejected = _network.Rewards(VplNetwork.Inputs(Sets(queries.Rejected, b), prompts), latents);
         return chosen - rejected;
     }
 

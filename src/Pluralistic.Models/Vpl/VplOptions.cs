@@ -63,11 +63,18 @@ public sealed record VplOptions : RewardTrainerOptions
     /// <summary>Attention heads of the set encoder. Default 4.</summary>
     public int AttentionHeads { get; init; } = 4;
 
-    /// <summary>Hidden widths of the reward head, an MLP over [response ; prompt ; z] (at least one layer, or z could not change rankings). Default [128, 128].</summary>
-    public IReadOnlyList<int> HeadHiddenSizes { get; init; } = [128, 128];
+    /// <summary>
+    /// Hidden widths of the reward head over [response ; prompt ; z] (at least one layer). z shifts the first hidden
+    /// layer and generates the output weights (<c>ConditionedRewardHead</c>), so a user's reward is a user-specific
+    /// weighting of learned features. Default [64].
+    /// </summary>
+    public IReadOnlyList<int> HeadHiddenSizes { get; init; } = [64];
 
-    /// <summary>Nonlinearity of the pair encoder and the reward head. Default LeakyReLU(0.2), the reference's choice.</summary>
+    /// <summary>Nonlinearity of the pair encoder. Default LeakyReLU(0.2), the reference's choice.</summary>
     public Activation Activation { get; init; } = Activation.LeakyRelu;
+
+    /// <summary>Nonlinearity of the reward head. Default GELU.</summary>
+    public Activation HeadActivation { get; init; } = Activation.Gelu;
 
     /// <summary>
     /// beta: the weight of KL(q(z | context) || N(0, I)) against the Bradley-Terry likelihood of the queries (KL summed
@@ -114,6 +121,20 @@ public sealed record VplOptions : RewardTrainerOptions
     /// </summary>
     public double MirroredEpisodes { get; init; } = 0.05;
 
+    /// <summary>
+    /// Gradient steps on a user's posterior mean, after the encoder's pass, that fit the user's context pairs with the
+    /// population frozen. They are part of training (unrolled, second-order), so the encoder, the head and the step
+    /// size are learned for them; the posterior variance stays the encoder's. 0: adapting is one encoder pass.
+    /// Default 5 (docs/models/vpl.md has the measurements).
+    /// </summary>
+    public int AdaptationSteps { get; init; } = 5;
+
+    /// <summary>Initial step size of the adaptation steps (learned in training). Default 1.</summary>
+    public double AdaptationStepSize { get; init; } = 1.0;
+
+    /// <summary>Weight of the pull towards the encoder's mean during adaptation steps (<c>anchor * ||m - m_0||^2</c>). Default 0.</summary>
+    public double AdaptationAnchor { get; init; }
+
     /// <summary>How reported rewards are scaled. Default <see cref="VplRewardScaling.None"/>.</summary>
     public VplRewardScaling RewardScaling { get; init; } = VplRewardScaling.None;
 
@@ -158,6 +179,9 @@ public sealed record VplOptions : RewardTrainerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MirroredEpisodes, 0.5);
         ArgumentOutOfRangeException.ThrowIfNegative(PriorDropout);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(PriorDropout, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(AdaptationSteps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptationStepSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(AdaptationAnchor);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReferenceResponses);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PosteriorSamples);
     }

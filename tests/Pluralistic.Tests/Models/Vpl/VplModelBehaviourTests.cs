@@ -74,7 +74,9 @@ public class VplModelBehaviourTests(VplGroupsFixture fixture)
         {
             Assert.False(p.IsPrior);
             Assert.Equal(Model.LatentSize, p.Mean.Count);
-            Assert.All(p.Mean, m => Assert.InRange(m, -1f, 1f));
+            // The encoder's mean is clamped to [-1, 1]; the adaptation steps move it on from there, so only finiteness holds.
+            Assert.All(p.Mean, m => Assert.True(float.IsFinite(m)));
+            Assert.Contains(p.Mean, m => m != 0f);
             Assert.All(p.Variance, v => Assert.InRange(v, MathF.Exp(-1) - 1e-6f, MathF.Exp(1) + 1e-6f));
         });
 
