@@ -40,7 +40,10 @@ internal sealed class MethodOptions
         Add<VplOptions, string?>(scaling, "vpl", (o, v) => o with { RewardScaling = v == "win-probability" ? VplRewardScaling.WinProbability : VplRewardScaling.None });
 
         Add<FspoOptions, double?>(new Option<double?>("--mirror") { Description = "fspo: probability an episode is a mirrored user, labels flipped in context and queries (default 0.1)." }, "fspo", (o, v) => o with { MirroredUsers = v!.Value });
-        Add<FspoOptions, int?>(new Option<int?>("--adaptation-steps") { Description = "fspo: meta-trained gradient steps that fit a user's summary to their context pairs (default 5; 0 needs --set-encoder)." }, "fspo", (o, v) => o with { AdaptationSteps = v!.Value });
+        // --adaptation-steps is shared: VPL and FSPO both fit a user's state to their context with learned steps.
+        var adaptationSteps = new Option<int?>("--adaptation-steps") { Description = "vpl, fspo: meta-trained gradient steps that fit a user's state to their context pairs (default 5; 0: vpl one encoder pass, fspo needs --set-encoder)." };
+        Add<VplOptions, int?>(adaptationSteps, "vpl", (o, v) => o with { AdaptationSteps = v!.Value });
+        Add<FspoOptions, int?>(adaptationSteps, "fspo", (o, v) => o with { AdaptationSteps = v!.Value });
         Add<FspoOptions, bool?>(new Option<bool?>("--set-encoder") { Description = "fspo: start each user from an attention set encoder's reading of their context pairs instead of the population summary." }, "fspo", (o, v) => o with { SetEncoder = v!.Value });
         Add<FspoOptions, int?>(new Option<int?>("--summary") { Description = "fspo: length of the context summary (default 32)." }, "fspo", (o, v) => o with { SummarySize = v!.Value });
         Add<DpaOptions, int?>(new Option<int?>("--objectives") { Description = "dpa: number of latent objectives learned from pairs when the data has no ratings (default 8; with ratings the data's objectives are used)." }, "dpa", (o, v) => o with { Objectives = v!.Value });

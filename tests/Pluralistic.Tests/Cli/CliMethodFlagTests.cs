@@ -42,6 +42,22 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
+    public async Task Vpl_latent_and_adaptation_steps_are_stored_and_the_run_adapts_unseen_users()
+    {
+        var run = Path.Combine(workspace.Root, "run-vpl-steps");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "vpl", "--latent", "4", "--adaptation-steps", "0", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        var options = ReadOptions(run);
+        Assert.Equal(4, options.GetProperty("latent_size").GetInt32());
+        Assert.Equal(0, options.GetProperty("adaptation_steps").GetInt32());
+
+        var evaluate = await CliRunner.RunAsync("evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+    }
+
+    [Fact]
     public async Task A_shared_flag_given_to_a_method_without_it_names_every_method_it_applies_to()
     {
         var train = await CliRunner.RunAsync(
