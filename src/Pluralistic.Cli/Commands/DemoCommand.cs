@@ -4,6 +4,9 @@ using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Models;
+using Pluralistic.Models.Fspo;
+using Pluralistic.Models.Vpl;
+using Pluralistic.Torch;
 using Spectre.Console;
 
 namespace Pluralistic.Cli.Commands;
@@ -15,6 +18,12 @@ namespace Pluralistic.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>VPL's epochs in the demo (default 100): its meta-trained adaptation steps make an epoch several times dearer.</summary>
+    internal const int VplDemoEpochs = 25;
+
+    /// <summary>FSPO's epochs in the demo (default 150, usually stopped early after about 120).</summary>
+    internal const int FspoDemoEpochs = 40;
+
     public static Command Create(CliEnvironment environment)
     {
         var output = new Option<DirectoryInfo>("--out")
@@ -28,9 +37,13 @@ internal static class DemoCommand
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
+        var fullTraining = new Option<bool>("--full-training")
+        {
+            Description = $"Train VPL and FSPO for their default epochs (100 and 150) instead of the demo's {VplDemoEpochs} and {FspoDemoEpochs}: about 3 more minutes on 2 cores, the figures of `pluralistic ablate` and docs/benchmarks.md.",
+        };
         var command = new Command("demo", "Generate the synthetic presets, train every available method, store user states, evaluate, and print results beside the oracle.")
         {
-            output, models, presets, seed, contextPairs, device, json,
+            output, models, presets, seed, contextPairs, device, json, fullTraining,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +57,7 @@ internal static class DemoCommand
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
                 OutputDirectory = directory,
+                ConfigureTrainer = parse.GetValue(fullTraining) ? null : ShortenTraining,
             };
             CliData.CheckPresets(options.Presets);
             _ = options.Models.Select(RewardModelKinds.Get).ToList();
@@ -59,7 +73,7 @@ internal static class DemoCommand
                 rows = await PopulationExperiment.RunAsync(options, new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);
             }
 
-            var result = new DemoResult(directory, Math.Round((DateTime.UtcNow - started).TotalSeconds, 1), options.ContextPairs, rows);
+            var result = new DemoResult(directory, Math.Round((DateTime.UtcNow - started).TotalSeconds, 1), options.ContextPairs, rows, FullTraining: options.ConfigureTrainer is null);
             if (quiet)
             {
                 await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.DemoResult).ConfigureAwait(false);
@@ -71,6 +85,17 @@ internal static class DemoCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The demo's shorter schedule: VPL and FSPO train fewer epochs so the whole demo stays within a few minutes on 2
+    /// cores; every other method, and every option a caller set lower, is left as it is.
+    /// </summary>
+    internal static RewardTrainerOptions ShortenTraining(RewardTrainerOptions options) => options switch
+    {
+        VplOptions vpl => vpl with { Epochs = Math.Min(vpl.Epochs, VplDemoEpochs) },
+        FspoOptions fspo => fspo with { Epochs = Math.Min(fspo.Epochs, FspoDemoEpochs) },
+        _ => options,
+    };
 
     private static void Render(IAnsiConsole console, DemoResult result)
     {
@@ -101,10 +126,20 @@ internal static class DemoCommand
         }
 
         console.MarkupLine($"Done in {result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s. Accuracy is on held-out pairs; unseen users were adapted from their first {result.ContextPairs} pairs.");
+        if (!result.FullTraining)
+        {
+            console.MarkupLine($"VPL and FSPO trained {VplDemoEpochs} and {FspoDemoEpochs} epochs here (defaults 100 and 150); --full-training or `pluralistic ablate` train every method with its defaults.");
+        }
+
         console.MarkupLine($"Runs (manifest, weights, users.db) are in {Markup.Escape(result.Directory)}/<preset>/runs/<model>. Try:");
         console.MarkupLine(Markup.Escape($"  pluralistic evaluate --run {result.Directory}/groups/runs/bt --data {result.Directory}/groups/data/test_unseen.jsonl --context-pairs 10"));
     }
 }
 
 /// <summary>The result of <c>demo</c>.</summary>
-internal sealed record DemoResult(string Directory, double Seconds, int ContextPairs, IReadOnlyList<ExperimentRow> Rows);
+/// <param name="Directory">Where data and runs went.</param>
+/// <param name="Seconds">Wall time.</param>
+/// <param name="ContextPairs">Context pairs per unseen user.</param>
+/// <param name="Rows">One row per preset and method.</param>
+/// <param name="FullTraining">Whether every method trained with its default epochs (otherwise VPL and FSPO trained the demo's fewer).</param>
+internal sealed record DemoResult(string Directory, double Seconds, int ContextPairs, IReadOnlyList<ExperimentRow> Rows, bool FullTraining);
