@@ -18,9 +18,7 @@ internal sealed class FspoNetwork : nn.Module
     private readonly Mlp? summary;
     private readonly Parameter empty;
     private readonly ConditionedRewardHead head;
-    private readonly Parameter? logStepSize;
-    private readonly int adaptationSteps;
-    private readonly double adaptationAnchor;
+    private readonly LearnedContextRefinement? adaptation;
 
     public FspoNetwork(int responseDimension, int promptDimension, FspoOptions options)
         : base("fspo")
@@ -40,12 +38,9 @@ internal sealed class FspoNetwork : nn.Module
         empty = new Parameter(zeros(options.SummarySize));
         head = new ConditionedRewardHead(responseDimension + promptDimension, options.SummarySize, options.HeadHiddenSizes, options.Activation, name: "head");
 
-        // The step size is learned with everything else (on a log scale, so it stays positive).
-        adaptationSteps = options.AdaptationSteps;
-        adaptationAnchor = options.AdaptationAnchor;
-        if (adaptationSteps > 0)
+        if (options.AdaptationSteps > 0)
         {
-            logStepSize = new Parameter(tensor((float)Math.Log(options.AdaptationStepSize)));
+            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, name: "adaptation");
         }
 
         RegisterComponents();
@@ -93,18 +88,15 @@ internal sealed class FspoNetwork : nn.Module
     /// <returns>[B, S].</returns>
     public Tensor Adapt(Tensor summaries, Tensor chosen, Tensor rejected, Tensor? prompts, Tensor weights, bool differentiable)
     {
-        if (logStepSize is null)
+        if (adaptation is null)
         {
             return summaries;
         }
 
-        return ContextRefinement.Refine(
+        return adaptation.Refine(
             summaries,
             s => Rewards(chosen, prompts, s.unsqueeze(1)) - Rewards(rejected, prompts, s.unsqueeze(1)),
             weights,
-            logStepSize.exp(),
-            adaptationAnchor,
-            adaptationSteps,
             differentiable);
     }
 

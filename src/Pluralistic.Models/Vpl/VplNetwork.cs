@@ -28,9 +28,7 @@ internal sealed class VplNetwork : nn.Module
     private readonly ConditionedRewardHead head;
     private readonly Tensor? referenceResponses;
     private readonly Tensor? referencePrompts;
-    private readonly Parameter? logStepSize;
-    private readonly int adaptationSteps;
-    private readonly double adaptationAnchor;
+    private readonly LearnedContextRefinement? adaptation;
 
     public VplNetwork(int responseDimension, int promptDimension, VplOptions options)
         : base("vpl")
@@ -51,12 +49,9 @@ internal sealed class VplNetwork : nn.Module
             referencePrompts = promptDimension > 0 ? zeros(options.ReferenceResponses, promptDimension) : null;
         }
 
-        // The adaptation step size is learned with everything else (on a log scale, so it stays positive).
-        adaptationSteps = options.AdaptationSteps;
-        adaptationAnchor = options.AdaptationAnchor;
-        if (adaptationSteps > 0)
+        if (options.AdaptationSteps > 0)
         {
-            logStepSize = new Parameter(tensor((float)Math.Log(options.AdaptationStepSize)));
+            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, name: "adaptation");
         }
 
         RegisterComponents();
@@ -111,14 +106,14 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[B, latent].</returns>
     public Tensor AdaptMean(Tensor mean, Tensor logVariance, Tensor chosen, Tensor rejected, Tensor? prompts, Tensor weights, bool differentiable)
     {
-        if (logStepSize is null)
+        if (adaptation is null)
         {
             return mean;
         }
 
         var chosenInputs = Inputs(chosen, prompts);
         var rejectedInputs = Inputs(rejected, prompts);
-        return ContextRefinement.Refine(
+        return adaptation.Refine(
             mean,
             m =>
             {
@@ -126,9 +121,6 @@ internal sealed class VplNetwork : nn.Module
                 return Rewards(chosenInputs, latent) - Rewards(rejectedInputs, latent);
             },
             weights,
-            logStepSize.exp(),
-            adaptationAnchor,
-            adaptationSteps,
             differentiable);
     }
 
