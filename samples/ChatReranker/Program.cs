@@ -11,7 +11,7 @@ using Spectre.Console;
 // user, the (simulated) user picks one, and the pick is recorded as feedback so the next ranking is more personal.
 var rounds = new Option<int>("--rounds") { Description = "Rounds of conversation.", DefaultValueFactory = _ => 30 };
 var candidates = new Option<int>("--candidates") { Description = "Candidate replies per round.", DefaultValueFactory = _ => 4 };
-var model = new Option<string?>("--model") { Description = $"Model kind (default: the first available of {string.Join(", ", TextDemoRun.PreferredKinds)})." };
+var model = new Option<string?>("--model") { Description = $"Model kind (default: the first available of personalised kinds ({TextDemoRun.DefaultKind}))." };
 var seed = new Option<int>("--seed") { Description = "Seed of the population, the user and the rounds.", DefaultValueFactory = _ => 0 };
 var root = new RootCommand("Pluralistic chat reranker sample: watch a model learn one user's taste from their picks.") { rounds, candidates, model, seed };
 root.SetAction(async (parse, cancellationToken) =>

@@ -18,7 +18,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new ExperimentOptions
     {
         Presets = [parse.GetValue(preset)!],
-        Models = parse.GetValue(models)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? RewardModelKinds.AvailableNames,
+        Models = parse.GetValue(models)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? RewardModelKinds.BuiltIn.Names,
         Seed = parse.GetValue(seed),
         Device = "cpu",
         FewShotContextSizes = FewShotOptions.DefaultContextSizes,

@@ -3,7 +3,6 @@ using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
-using Pluralistic.Models;
 using Spectre.Console;
 
 namespace Pluralistic.Cli.Commands;
@@ -17,7 +16,7 @@ internal static class AblateCommand
     public static Command Create(CliEnvironment environment)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Where ablation.md and images/ go.", DefaultValueFactory = _ => new DirectoryInfo("ablation") };
-        var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", environment.Kinds.Names)})." };
         var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user for the main table.", DefaultValueFactory = _ => 10 };
@@ -54,7 +53,8 @@ internal static class AblateCommand
             var options = new ExperimentOptions
             {
                 Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
-                Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
+                Kinds = environment.Kinds,
+                Models = CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 HeldOutUsers = parse.GetValue(heldOutUsers),

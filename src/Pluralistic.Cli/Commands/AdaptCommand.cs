@@ -26,7 +26,7 @@ internal static class AdaptCommand
 
             // Validate the data before opening the run for writing, so bad input never touches the store.
             var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
-            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { ReadOnly = false, Device = parse.GetValue(device)! });
+            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { ReadOnly = false, Device = parse.GetValue(device)!, Kinds = environment.Kinds });
             var adaptation = await model.AdaptAsync(dataset, new AdaptationOptions { Replace = parse.GetValue(replace) }, cancellationToken).ConfigureAwait(false);
 
             var result = new AdaptResult(

@@ -3,7 +3,6 @@ using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
-using Pluralistic.Models;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -31,7 +30,7 @@ internal static class DemoCommand
             Description = "Where data and runs go.",
             DefaultValueFactory = _ => new DirectoryInfo("pluralistic-demo"),
         };
-        var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", environment.Kinds.Names)})." };
         var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
@@ -52,7 +51,8 @@ internal static class DemoCommand
             var options = new ExperimentOptions
             {
                 Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
-                Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
+                Kinds = environment.Kinds,
+                Models = CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
@@ -60,7 +60,7 @@ internal static class DemoCommand
                 ConfigureTrainer = parse.GetValue(fullTraining) ? null : ShortenTraining,
             };
             CliData.CheckPresets(options.Presets);
-            _ = options.Models.Select(RewardModelKinds.Get).ToList();
+            _ = options.Models.Select(environment.Kinds.Get).ToList();
             var started = DateTime.UtcNow;
             IReadOnlyList<ExperimentRow> rows;
             if (quiet)

@@ -49,7 +49,7 @@ internal static class EvaluateCommand
             var device_ = parse.GetValue(device)!;
             EvaluationResult result;
             ActiveUnitsReport? activeUnits = null;
-            using (var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_ }))
+            using (var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }))
             {
                 result = await RewardModelEvaluator.EvaluateAsync(model, dataset, options, cancellationToken).ConfigureAwait(false);
                 activeUnits = await ActiveUnitsAsync(model, cancellationToken).ConfigureAwait(false);
@@ -58,7 +58,7 @@ internal static class EvaluateCommand
             double? baselineAccuracy = null;
             if (parse.GetValue(baseline) is { } baselineRun)
             {
-                using var baselineModel = RunDirectory.Open(baselineRun.FullName, new RunOpenOptions { Device = device_ });
+                using var baselineModel = RunDirectory.Open(baselineRun.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds });
                 baselineAccuracy = (await RewardModelEvaluator.EvaluateAsync(baselineModel, dataset, options with { MeasureContextSensitivity = false }, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
             }
 

@@ -40,7 +40,7 @@ internal static class PredictCommand
             }
 
             var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
-            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)! });
+            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds });
             var path = parse.GetValue(output)!.FullName;
             var aggregation = parse.GetValue(aggregate);
             if (aggregation is not null)

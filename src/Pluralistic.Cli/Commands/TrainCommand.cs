@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Pluralistic.Cli.Output;
-using Pluralistic.Models;
 using Pluralistic.Runs;
 using Pluralistic.Torch;
 using Spectre.Console;
@@ -15,7 +14,7 @@ internal static class TrainCommand
     {
         var model = new Option<string>("--model")
         {
-            Description = $"The method: {string.Join(", ", RewardModelKinds.All.Select(k => k.Name))} (available now: {string.Join(", ", RewardModelKinds.AvailableNames)}).",
+            Description = $"The method: {string.Join(", ", environment.Kinds.Names)}.",
             Required = true,
         };
         var data = CommonOptions.Data("Training pairs (JSONL).");
@@ -27,7 +26,7 @@ internal static class TrainCommand
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
         var skipInvalid = CommonOptions.SkipInvalid();
         var json = CommonOptions.Json();
-        var methodOptions = new MethodOptions();
+        var methodOptions = new MethodOptions(environment.Kinds);
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
@@ -41,14 +40,14 @@ internal static class TrainCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var quiet = parse.GetValue(json);
-            var kind = RewardModelKinds.Get(parse.GetValue(model)!);
+            var kind = environment.Kinds.Get(parse.GetValue(model)!);
             var directory = parse.GetValue(output)!.FullName;
             if (File.Exists(Path.Combine(directory, Checkpoint.ManifestFile)) && !parse.GetValue(force))
             {
                 throw new RunDirectoryException(directory, $"'{directory}' already holds a run; pass --force to overwrite it");
             }
 
-            var options = methodOptions.Apply(kind.Name, kind.DefaultOptions!(), parse);
+            var options = methodOptions.Apply(kind, kind.CreateDefaultOptions(), parse);
             options = options with
             {
                 Seed = parse.GetValue(seed),

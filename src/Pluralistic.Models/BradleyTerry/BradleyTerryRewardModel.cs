@@ -14,8 +14,8 @@ public sealed class BradleyTerryRewardModel : TorchUserRewardModel
 
     private readonly BradleyTerryNetwork _network;
 
-    internal BradleyTerryRewardModel(BradleyTerryNetwork network, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal BradleyTerryRewardModel(BradleyTerryNetwork network, TorchModelInfo info, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
     }
@@ -31,20 +31,6 @@ public sealed class BradleyTerryRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new BradleyTerryRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static BradleyTerryRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.BradleyTerryOptions);
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new BradleyTerryNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        return new BradleyTerryRewardModel(network, BradleyTerryTrainer.Describe(manifest, options), store, device, ownsStore: true);
-    }
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states)

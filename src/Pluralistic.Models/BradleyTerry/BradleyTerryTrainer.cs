@@ -5,66 +5,35 @@ namespace Pluralistic.Models.BradleyTerry;
 
 /// <summary>Trains the Bradley-Terry baseline on the shared training loop.</summary>
 /// <param name="options">The options; <see langword="null"/> for defaults.</param>
-public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null) : IUserRewardTrainer
+public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null)
+    : TorchRewardTrainer<BradleyTerryOptions, BradleyTerryRewardModel>(BradleyTerryKind.Instance, options)
 {
-    /// <summary>The options.</summary>
-    public BradleyTerryOptions Options { get; } = options ?? new BradleyTerryOptions();
-
     /// <inheritdoc />
-    public string Kind => BradleyTerryRewardModel.KindName;
-
-    /// <summary>Trains the model.</summary>
-    /// <param name="trainingData">The pairs.</param>
-    /// <param name="progress">Progress reports.</param>
-    /// <param name="cancellationToken">Cancels training.</param>
-    /// <returns>The model, with the seen users' (empty) states in memory.</returns>
-    public BradleyTerryRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    protected override TrainedPopulation<BradleyTerryOptions> TrainPopulation(
+        TrainingSession session, BradleyTerryOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        using var session = TrainingSession.Start(trainingData, Options);
-        var network = session.CreateModule(() => new BradleyTerryNetwork(trainingData.ResponseDimension, trainingData.PromptDimension, Options));
+        var data = session.Data;
+        var network = session.CreateModule(() => new BradleyTerryNetwork(data.ResponseDimension, data.PromptDimension, options));
         TrainingReport report;
-        if (Options.Head == RewardHead.Linear && Options.RewardCentering == 0)
+        if (options.Head == RewardHead.Linear && options.RewardCentering == 0)
         {
             using var linear = new LinearDifferenceObjective(network, session);
-            report = TrainingLoop.Run(linear, Options, "train", progress, cancellationToken);
+            report = TrainingLoop.Run(linear, options, "train", progress, cancellationToken);
         }
         else
         {
-            report = TrainingLoop.Run(new Objective(network, session, Options), Options, "train", progress, cancellationToken);
+            report = TrainingLoop.Run(new Objective(network, session, options), options, "train", progress, cancellationToken);
         }
 
-        var metrics = session.Metrics(report);
-        (metrics["reward_mean"], metrics["reward_std"]) = RewardStatistics(network, trainingData);
-        var info = Describe(trainingData.ResponseDimension, trainingData.PromptDimension, Options) with
+        var (mean, std) = RewardStatistics(network, data);
+        return new TrainedPopulation<BradleyTerryOptions>
         {
-            Seed = Options.Seed,
-            TrainingData = session.DataInfo,
-            Metrics = metrics,
+            Network = network,
+            Report = report,
+            Metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["reward_mean"] = mean, ["reward_std"] = std },
+            SeenUserStates = data.Users.Select(_ => Array.Empty<float>()).ToList(),
         };
-        var model = new BradleyTerryRewardModel(network, info, new InMemoryUserStateStore(), session.Device, ownsStore: true);
-        session.StoreSeenUserStates(model, trainingData.Users.Select(_ => Array.Empty<float>()).ToList());
-        return model;
     }
-
-    /// <inheritdoc />
-    IUserRewardModel IUserRewardTrainer.Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        Fit(trainingData, progress, cancellationToken);
-
-    internal static TorchModelInfo Describe(RunManifest manifest, BradleyTerryOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
-
-    private static TorchModelInfo Describe(int responseDimension, int promptDimension, BradleyTerryOptions options) => new()
-    {
-        Kind = BradleyTerryRewardModel.KindName,
-        ResponseDimension = responseDimension,
-        PromptDimension = promptDimension,
-        IsPersonalized = false,
-        Options = ModelOptionsJson.Write(options, ModelOptionsJson.Default.BradleyTerryOptions),
-        EvidenceCapacity = options.EvidenceCapacity,
-        Description = options.Head == RewardHead.Linear
-            ? "Bradley-Terry baseline, linear head"
-            : $"Bradley-Terry baseline, MLP head [{string.Join(", ", options.HiddenSizes)}]",
-    };
 
     /// <summary>
     /// Mean and standard deviation of the reward over training responses (for later normalisation), estimated on

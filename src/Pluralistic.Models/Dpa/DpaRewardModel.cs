@@ -22,8 +22,8 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
     private readonly double _concentration;
     private readonly float[] _meanDirection;
 
-    internal DpaRewardModel(DpaNetwork network, DpaOptions options, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal DpaRewardModel(DpaNetwork network, DpaOptions options, TorchModelInfo info, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
         _options = options;
@@ -80,26 +80,6 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new DpaRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static DpaRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.DpaOptions);
-        var objectives = manifest.ObjectiveNames;
-        if (objectives is not { Count: > 0 } || (!options.UseRatings && objectives.Count != options.Objectives))
-        {
-            throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's objective names do not match the DPA options it records");
-        }
-
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new DpaNetwork(manifest.ResponseDimension, manifest.PromptDimension, objectives.Count, latent: !options.UseRatings, options));
-        return new DpaRewardModel(network, options, DpaTrainer.Describe(manifest, options), store, device, ownsStore: true);
-    }
 
     /// <inheritdoc />
     public Task<ObjectiveScores> ScoreObjectivesAsync(ResponseBatch responses, CancellationToken cancellationToken = default)

@@ -11,41 +11,27 @@ namespace Pluralistic.Models.Dpa;
 /// frozen, every seen user's direction, the reward scale, the population direction and the prior are fitted.
 /// </summary>
 /// <param name="options">The options; <see langword="null"/> for defaults.</param>
-public sealed class DpaTrainer(DpaOptions? options = null) : IUserRewardTrainer
+public sealed class DpaTrainer(DpaOptions? options = null) : TorchRewardTrainer<DpaOptions, DpaRewardModel>(DpaKind.Instance, options)
 {
-    /// <summary>The options.</summary>
-    public DpaOptions Options { get; } = options ?? new DpaOptions();
-
     /// <inheritdoc />
-    public string Kind => DpaRewardModel.KindName;
-
-    /// <summary>Trains the model.</summary>
-    /// <param name="trainingData">The pairs, with per-objective ratings (<c>*_attributes</c>) or without.</param>
-    /// <param name="progress">Progress reports.</param>
-    /// <param name="cancellationToken">Cancels training.</param>
-    /// <returns>The model, with the seen users' directions in memory.</returns>
-    public DpaRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    protected override TrainedPopulation<DpaOptions> TrainPopulation(
+        TrainingSession session, DpaOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(trainingData);
-        var latent = !Options.UseRatings || trainingData.ObjectiveNames.Count == 0;
-        var options = latent ? Options with { UseRatings = false } : Options;
-        using var session = TrainingSession.Start(trainingData, options);
-        var objectives = latent ? LatentNames(options.Objectives) : [.. trainingData.ObjectiveNames];
-        var d = trainingData.ResponseDimension;
-        var dp = trainingData.PromptDimension;
+        var data = session.Data;
+        var latent = !options.UseRatings || data.ObjectiveNames.Count == 0;
+        options = latent ? options with { UseRatings = false } : options;
+        var objectives = latent ? LatentNames(options.Objectives) : [.. data.ObjectiveNames];
+        var d = data.ResponseDimension;
+        var dp = data.PromptDimension;
         var extra = new Dictionary<string, double>(StringComparer.Ordinal);
         DpaNetwork network;
         TrainingReport report;
         if (latent)
         {
-            var joint = session.CreateModule(() => new DpaJointModule(new DpaNetwork(d, dp, objectives.Length, latent: true, options), trainingData.Users.Count));
-            using (joint)
-            {
-                SetInputStatistics(joint.Network, session);
-                report = TrainingLoop.Run(new JointDirectionObjective(joint, session, null, 0), options, "latent objectives", progress, cancellationToken);
-                network = Copy(joint.Network, session, () => new DpaNetwork(d, dp, objectives.Length, latent: true, options));
-            }
-
+            using var joint = session.CreateModule(() => new DpaJointModule(new DpaNetwork(d, dp, objectives.Length, latent: true, options), data.Users.Count));
+            SetInputStatistics(joint.Network, session);
+            report = TrainingLoop.Run(new JointDirectionObjective(joint, session, null, 0), options, "latent objectives", progress, cancellationToken);
+            network = Copy(joint.Network, session, () => new DpaNetwork(d, dp, objectives.Length, latent: true, options));
             StandardizeLatent(network, session);
         }
         else
@@ -55,37 +41,27 @@ public sealed class DpaTrainer(DpaOptions? options = null) : IUserRewardTrainer
 
         cancellationToken.ThrowIfCancellationRequested();
         var (states, validationAccuracy) = FitPopulationDirections(network, session, options);
-        var metrics = session.Metrics(report);
-        metrics["validation_accuracy"] = validationAccuracy;
-        metrics["reward_scale"] = Math.Round(network.Scale, 6);
-        metrics["prior_concentration"] = Math.Round(network.PriorConcentration, 6);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["validation_accuracy"] = validationAccuracy,
+            ["reward_scale"] = Math.Round(network.Scale, 6),
+            ["prior_concentration"] = Math.Round(network.PriorConcentration, 6),
+        };
         foreach (var (name, value) in extra)
         {
             metrics[name] = value;
         }
 
-        var info = Describe(d, dp, objectives, options) with
+        return new TrainedPopulation<DpaOptions>
         {
-            Seed = options.Seed,
-            TrainingData = session.DataInfo,
+            Network = network,
+            Report = report,
+            Options = options,
             Metrics = metrics,
+            SeenUserStates = states,
+            ObjectiveNames = objectives,
         };
-        var model = new DpaRewardModel(network, options, info, new InMemoryUserStateStore(), session.Device, ownsStore: true);
-        session.StoreSeenUserStates(model, states);
-        return model;
     }
-
-    /// <inheritdoc />
-    IUserRewardModel IUserRewardTrainer.Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        Fit(trainingData, progress, cancellationToken);
-
-    internal static TorchModelInfo Describe(RunManifest manifest, DpaOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, [.. manifest.ObjectiveNames], options) with
-        {
-            Seed = manifest.Seed,
-            TrainingData = manifest.TrainingData,
-            Metrics = manifest.Metrics,
-        };
 
     /// <summary>r(chosen) - r(rejected): [P, d] x 2 (+ [P, dp]) -> [P, K]. Call under no_grad in a dispose scope.</summary>
     internal static Tensor Differences(DpaNetwork network, Tensor chosen, Tensor rejected, Tensor? prompts) =>
@@ -121,20 +97,6 @@ public sealed class DpaTrainer(DpaOptions? options = null) : IUserRewardTrainer
 
     private static string[] LatentNames(int count) =>
         Enumerable.Range(1, count).Select(i => "latent_" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-
-    private static TorchModelInfo Describe(int responseDimension, int promptDimension, string[] objectives, DpaOptions options) => new()
-    {
-        Kind = DpaRewardModel.KindName,
-        ResponseDimension = responseDimension,
-        PromptDimension = promptDimension,
-        ObjectiveNames = objectives,
-        IsPersonalized = true,
-        Options = ModelOptionsJson.Write(options, ModelOptionsJson.Default.DpaOptions),
-        EvidenceCapacity = options.EvidenceCapacity,
-        Description = options.UseRatings
-            ? $"DPA, {objectives.Length} rated objectives ({string.Join(", ", objectives)}), {options.Regression} regression{(options.FineTune ? " + pair fine-tuning" : string.Empty)}"
-            : $"DPA, {objectives.Length} latent objectives learned from pairs, MLP basis [{string.Join(", ", options.HiddenSizes)}]",
-    };
 
     /// <summary>Stage 1 (and the optional stage 2) when the data carries ratings.</summary>
     private static (DpaNetwork Network, TrainingReport Report) FitRatedObjectives(

@@ -76,7 +76,7 @@ internal sealed class FspoNetwork : nn.Module
     }
 
     /// <summary>
-    /// The summaries after <see cref="FspoOptions.AdaptationSteps"/> gradient steps fitting each user's context pairs
+    /// The summaries after <see cref="EpisodicTrainerOptions.AdaptationSteps"/> gradient steps fitting each user's context pairs
     /// with the population frozen (the starting summaries themselves when there are no steps).
     /// </summary>
     /// <param name="summaries">Starting summaries [B, S] (<see cref="Summarize"/>).</param>

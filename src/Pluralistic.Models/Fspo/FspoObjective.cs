@@ -5,8 +5,8 @@ namespace Pluralistic.Models.Fspo;
 
 /// <summary>
 /// FSPO's episodic meta-training. Each step samples <see cref="RewardTrainerOptions.BatchSize"/> users; each user's
-/// training pairs are shuffled and split into a context of <see cref="FspoOptions.MinContextPairs"/>..
-/// <see cref="FspoOptions.MaxContextPairs"/> pairs (emptied with <see cref="FspoOptions.EmptyContextProbability"/>)
+/// training pairs are shuffled and split into a context of <see cref="EpisodicTrainerOptions.MinContextPairs"/>..
+/// <see cref="EpisodicTrainerOptions.MaxContextPairs"/> pairs (emptied with <see cref="FspoOptions.EmptyContextProbability"/>)
 /// and queries from the rest; some episodes are mirrored users (context and query labels flipped together). The
 /// loss is the weighted Bradley-Terry loss of the queries given the context's summary — a query is never in its
 /// own context, so the loss falls below the population's only by reading the context.

@@ -6,7 +6,7 @@ namespace Pluralistic.Models.Fspo;
 /// <summary>
 /// FSPO (few-shot preference optimisation, Singh et al. 2025) in embedding space: a user's state is the summary read
 /// from the user's labelled pairs (their most recent <see cref="RewardTrainerOptions.EvidenceCapacity"/>) by
-/// meta-trained adaptation steps (<see cref="FspoOptions.AdaptationSteps"/>, optionally starting from a set encoder's
+/// meta-trained adaptation steps (<see cref="EpisodicTrainerOptions.AdaptationSteps"/>, optionally starting from a set encoder's
 /// reading), and the user's reward is <c>r(response, prompt | summary)</c>. Adapting is deterministic; new pairs
 /// re-read the retained ones with them. Cold start uses the learned population summary.
 /// </summary>
@@ -17,8 +17,8 @@ public sealed class FspoRewardModel : TorchUserRewardModel
 
     private readonly FspoNetwork _network;
 
-    internal FspoRewardModel(FspoNetwork network, FspoOptions options, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal FspoRewardModel(FspoNetwork network, FspoOptions options, TorchModelInfo info, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
         Options = options;
@@ -42,20 +42,6 @@ public sealed class FspoRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new FspoRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static FspoRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.FspoOptions);
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new FspoNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        return new FspoRewardModel(network, options, FspoTrainer.Describe(manifest, options), store, device, ownsStore: true);
-    }
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) => _network.RewardMatrix(responses, prompts, states);

@@ -1,5 +1,4 @@
 using Pluralistic.Torch;
-using TorchSharp;
 
 namespace Pluralistic.Models.MaxMin;
 
@@ -54,64 +53,58 @@ internal static class MaxMinEm
         var state = split
             ? new EmState(new int[users], k, active: 1, pairsPerUser)
             : new EmState(GroupInitialization.Assign(data, session.TrainRecords, k, options.Initialization, options.Seed), k, active: k, pairsPerUser);
+
+        // Every network is built by the session, which disposes them if anything below fails.
         var network = NewNetwork(session, options, k, salt: 0);
-        try
+        TrainingReport report;
+        if (options.CrossFitEStep && k > 1)
         {
-            TrainingReport report;
-            if (options.CrossFitEStep && k > 1)
+            var (first, second, fold) = Folds(session);
+            using var firstRows = new PairTensors(data, first, session.Device);
+            using var secondRows = new PairTensors(data, second, session.Device);
+            using var firstHeads = NewNetwork(session, options, k, salt: 1);
+            using var secondHeads = NewNetwork(session, options, k, salt: 2);
+            RunStages(state, options, split, iteration =>
             {
-                var (first, second, fold) = Folds(session);
-                using var firstRows = new PairTensors(data, first, session.Device);
-                using var secondRows = new PairTensors(data, second, session.Device);
-                using var firstHeads = NewNetwork(session, options, k, salt: 1);
-                using var secondHeads = NewNetwork(session, options, k, salt: 2);
-                RunStages(state, options, split, iteration =>
+                MStep(firstHeads, firstRows, session, options, state, $"em {iteration} (k={state.Active}/{k}, first fold)", iteration * 2, progress, cancellationToken);
+                MStep(secondHeads, secondRows, session, options, state, $"em {iteration} (k={state.Active}/{k}, second fold)", (iteration * 2) + 1, progress, cancellationToken);
+
+                // Each fold's users by the other fold's heads; a head with no users in the other fold learned nothing and is left out.
+                var logLikelihoods = MaxMinMath.UserLogLikelihoods(secondHeads, firstRows, users);
+                var other = MaxMinMath.UserLogLikelihoods(firstHeads, secondRows, users);
+                var used = new bool[2, k];
+                for (var u = 0; u < users; u++)
                 {
-                    MStep(firstHeads, firstRows, session, options, state, $"em {iteration} (k={state.Active}/{k}, first fold)", iteration * 2, progress, cancellationToken);
-                    MStep(secondHeads, secondRows, session, options, state, $"em {iteration} (k={state.Active}/{k}, second fold)", (iteration * 2) + 1, progress, cancellationToken);
-
-                    // Each fold's users by the other fold's heads; a head with no users in the other fold learned nothing and is left out.
-                    var logLikelihoods = MaxMinMath.UserLogLikelihoods(secondHeads, firstRows, users);
-                    var other = MaxMinMath.UserLogLikelihoods(firstHeads, secondRows, users);
-                    var used = new bool[2, k];
-                    for (var u = 0; u < users; u++)
+                    for (var g = 0; g < k; g++)
                     {
-                        for (var g = 0; g < k; g++)
-                        {
-                            used[fold[u], g] |= state.Responsibilities[(u * k) + g] > 0;
-                        }
+                        used[fold[u], g] |= state.Responsibilities[(u * k) + g] > 0;
                     }
+                }
 
-                    for (var i = 0; i < logLikelihoods.Length; i++)
-                    {
-                        var (u, g) = (i / k, i % k);
-                        var scored = fold[u] == 0 ? logLikelihoods[i] : other[i];
-                        logLikelihoods[i] = used[1 - fold[u], g] ? scored : double.NegativeInfinity;
-                    }
-
-                    return logLikelihoods;
-                });
-
-                report = MStep(network, session.Train, session, options, state, $"final heads (k={k})", 1, progress, cancellationToken);
-            }
-            else
-            {
-                TrainingReport? last = null;
-                RunStages(state, options, split, iteration =>
+                for (var i = 0; i < logLikelihoods.Length; i++)
                 {
-                    last = MStep(network, session.Train, session, options, state, $"em {iteration} (k={state.Active}/{k})", iteration, progress, cancellationToken);
-                    return MaxMinMath.UserLogLikelihoods(network, session.Train, users);
-                });
-                report = last!;
-            }
+                    var (u, g) = (i / k, i % k);
+                    var scored = fold[u] == 0 ? logLikelihoods[i] : other[i];
+                    logLikelihoods[i] = used[1 - fold[u], g] ? scored : double.NegativeInfinity;
+                }
 
-            return new EmResult(network, state.LogPrior, state.History, state.Moved, report, state.Converged);
+                return logLikelihoods;
+            });
+
+            report = MStep(network, session.Train, session, options, state, $"final heads (k={k})", 1, progress, cancellationToken);
         }
-        catch
+        else
         {
-            network.Dispose();
-            throw;
+            TrainingReport? last = null;
+            RunStages(state, options, split, iteration =>
+            {
+                last = MStep(network, session.Train, session, options, state, $"em {iteration} (k={state.Active}/{k})", iteration, progress, cancellationToken);
+                return MaxMinMath.UserLogLikelihoods(network, session.Train, users);
+            });
+            report = last!;
         }
+
+        return new EmResult(network, state.LogPrior, state.History, state.Moved, report, state.Converged);
     }
 
     /// <summary>EM stages: one for a fixed initial assignment; one per head for splitting.</summary>
@@ -142,9 +135,7 @@ internal static class MaxMinEm
     {
         // Each network seeded on its own (salted so the cross-fit folds' heads start apart), under the runtime's seed
         // lock: the process-wide generator is shared with models training concurrently.
-        var network = TorchRuntime.Seeded(unchecked((options.Seed * 31) + salt), () => new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options));
-        network.to(session.Device);
-        return network;
+        return session.CreateModule(() => new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options), unchecked((options.Seed * 31) + salt));
     }
 
     private static TrainingReport MStep(

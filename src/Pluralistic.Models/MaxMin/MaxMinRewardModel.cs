@@ -21,8 +21,8 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
     private readonly float[] _mean;
     private readonly float[] _std;
 
-    internal MaxMinRewardModel(MaxMinNetwork network, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal MaxMinRewardModel(MaxMinNetwork network, TorchModelInfo info, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
 
@@ -53,25 +53,6 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new MaxMinRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static MaxMinRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.MaxMinOptions);
-        if (options.IsAutoGroups)
-        {
-            throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's MaxMin options do not name the number of groups");
-        }
-
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new MaxMinNetwork(manifest.ResponseDimension, manifest.PromptDimension, options.Groups, options));
-        return new MaxMinRewardModel(network, MaxMinTrainer.Describe(manifest, options), store, device, ownsStore: true);
-    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<UserGroupPosterior>> GetGroupPosteriorsAsync(

@@ -9,124 +9,76 @@ namespace Pluralistic.Models.MaxMin;
 /// their posteriors over the heads given all their pairs.
 /// </summary>
 /// <param name="options">The options; <see langword="null"/> for defaults.</param>
-public sealed class MaxMinTrainer(MaxMinOptions? options = null) : IUserRewardTrainer
+public sealed class MaxMinTrainer(MaxMinOptions? options = null) : TorchRewardTrainer<MaxMinOptions, MaxMinRewardModel>(MaxMinKind.Instance, options)
 {
     /// <summary>Records sampled (evenly spaced) for the heads' reward statistics.</summary>
     private const int StatisticsSample = 4096;
 
-    /// <summary>The options.</summary>
-    public MaxMinOptions Options { get; } = options ?? new MaxMinOptions();
-
     /// <inheritdoc />
-    public string Kind => MaxMinRewardModel.KindName;
-
-    /// <summary>Trains the model.</summary>
-    /// <param name="trainingData">The pairs.</param>
-    /// <param name="progress">Progress reports (one phase per EM iteration, and per K tried by automatic selection).</param>
-    /// <param name="cancellationToken">Cancels training.</param>
-    /// <returns>The model, with the seen users' posteriors in memory.</returns>
-    public MaxMinRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <remarks>Progress comes as one phase per EM iteration, and per K tried by automatic selection.</remarks>
+    protected override TrainedPopulation<MaxMinOptions> TrainPopulation(
+        TrainingSession session, MaxMinOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(trainingData);
-        Options.Validate();
-        var options = Options;
+        var data = session.Data;
         GroupSelection? selection = null;
         if (options.IsAutoGroups)
         {
-            selection = MaxMinGroupSelection.Select(trainingData, options, progress, cancellationToken);
+            selection = MaxMinGroupSelection.Select(data, options, progress, cancellationToken);
             options = options with { Groups = selection.Groups };
         }
 
-        using var session = TrainingSession.Start(trainingData, options);
         var em = MaxMinEm.Run(session, options, progress, cancellationToken);
         var network = em.Network;
-        MaxMinRewardModel? model = null;
-        try
+        var k = options.Groups;
+        var users = data.Users.Count;
+
+        // A seen user's state: the posterior given all their pairs (training and validation rows).
+        var logLikelihoods = MaxMinMath.UserLogLikelihoods(network, session.Train, users);
+        if (session.Validation is { } validation)
         {
-            var k = options.Groups;
-            var users = trainingData.Users.Count;
-
-            // A seen user's state: the posterior given all their pairs (training and validation rows).
-            var logLikelihoods = MaxMinMath.UserLogLikelihoods(network, session.Train, users);
-            if (session.Validation is { } validation)
+            var held = MaxMinMath.UserLogLikelihoods(network, validation, users);
+            for (var i = 0; i < held.Length; i++)
             {
-                var held = MaxMinMath.UserLogLikelihoods(network, validation, users);
-                for (var i = 0; i < held.Length; i++)
-                {
-                    logLikelihoods[i] += held[i];
-                }
+                logLikelihoods[i] += held[i];
             }
-
-            var posterior = MaxMinMath.Posterior(logLikelihoods, em.LogPrior);
-            var shares = MaxMinMath.Shares(posterior, k);
-            var (mean, std) = RewardStatistics(network, trainingData, session.Device);
-            network.SetStatistics(shares.Select(s => (float)s).ToArray(), mean, std);
-
-            var metrics = session.Metrics(em.LastReport);
-            metrics["groups"] = k;
-            metrics["em_iterations"] = em.Iterations;
-            metrics["em_converged"] = em.Converged ? 1 : 0;
-            metrics["em_log_likelihood_per_pair"] = em.LogLikelihoodPerPair[^1];
-            metrics["em_users_moved_last"] = em.UsersMoved[^1];
-            for (var g = 0; g < k; g++)
-            {
-                metrics[$"group_share_{g}"] = shares[g];
-            }
-
-            if (selection is not null)
-            {
-                metrics["groups_selected_automatically"] = 1;
-                foreach (var (groups, score) in selection.Scores)
-                {
-                    metrics[$"selection_heldout_log_likelihood_k{groups}"] = score.LogLikelihoodPerPair;
-                }
-            }
-
-            var info = Describe(trainingData.ResponseDimension, trainingData.PromptDimension, options) with
-            {
-                Seed = options.Seed,
-                TrainingData = session.DataInfo,
-                Metrics = metrics,
-            };
-            model = new MaxMinRewardModel(network, info, new InMemoryUserStateStore(), session.Device, ownsStore: true);
-            session.StoreSeenUserStates(model, Enumerable.Range(0, users).Select(u => Row(posterior, u, k)).ToList());
-            return model;
         }
-        catch
+
+        var posterior = MaxMinMath.Posterior(logLikelihoods, em.LogPrior);
+        var shares = MaxMinMath.Shares(posterior, k);
+        var (mean, std) = RewardStatistics(network, data, session.Device);
+        network.SetStatistics(shares.Select(s => (float)s).ToArray(), mean, std);
+
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            if (model is null)
-            {
-                network.Dispose();
-            }
-            else
-            {
-                model.Dispose();
-            }
-
-            throw;
+            ["groups"] = k,
+            ["em_iterations"] = em.Iterations,
+            ["em_converged"] = em.Converged ? 1 : 0,
+            ["em_log_likelihood_per_pair"] = em.LogLikelihoodPerPair[^1],
+            ["em_users_moved_last"] = em.UsersMoved[^1],
+        };
+        for (var g = 0; g < k; g++)
+        {
+            metrics[$"group_share_{g}"] = shares[g];
         }
+
+        if (selection is not null)
+        {
+            metrics["groups_selected_automatically"] = 1;
+            foreach (var (groups, score) in selection.Scores)
+            {
+                metrics[$"selection_heldout_log_likelihood_k{groups}"] = score.LogLikelihoodPerPair;
+            }
+        }
+
+        return new TrainedPopulation<MaxMinOptions>
+        {
+            Network = network,
+            Report = em.LastReport,
+            Options = options,
+            Metrics = metrics,
+            SeenUserStates = Enumerable.Range(0, users).Select(u => Row(posterior, u, k)).ToList(),
+        };
     }
-
-    /// <inheritdoc />
-    IUserRewardModel IUserRewardTrainer.Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        Fit(trainingData, progress, cancellationToken);
-
-    internal static TorchModelInfo Describe(RunManifest manifest, MaxMinOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
-
-    private static TorchModelInfo Describe(int responseDimension, int promptDimension, MaxMinOptions options) => new()
-    {
-        Kind = MaxMinRewardModel.KindName,
-        ResponseDimension = responseDimension,
-        PromptDimension = promptDimension,
-        IsPersonalized = true,
-        Options = ModelOptionsJson.Write(options, ModelOptionsJson.Default.MaxMinOptions),
-        EvidenceCapacity = options.EvidenceCapacity,
-        Description = $"MaxMin: {options.Groups} Bradley-Terry heads, {options.EStep.ToString().ToLowerInvariant()} EM, "
-            + (options.Head == BradleyTerry.RewardHead.Linear
-                ? "linear"
-                : $"{(options.SharedTrunk ? "shared MLP trunk" : "MLP heads")} [{string.Join(", ", options.HiddenSizes)}]"),
-    };
 
     private static float[] Row(double[] values, int row, int k) => values.AsSpan(row * k, k).ToArray().Select(v => (float)v).ToArray();
 

@@ -128,10 +128,10 @@ public sealed record PalOptions : RewardTrainerOptions
     /// Adam steps when fitting users' logits from their pairs (everything else frozen; all users of a call in one
     /// batched, full-batch optimisation that starts at the population's logits). Default 60.
     /// </summary>
-    public int AdaptSteps { get; init; } = 60;
+    public int AdaptationSteps { get; init; } = 60;
 
     /// <summary>Adam learning rate when fitting a user's logits. Default 0.1.</summary>
-    public double AdaptLearningRate { get; init; } = 0.1;
+    public double AdaptationLearningRate { get; init; } = 0.1;
 
     /// <summary>
     /// Strength of the prior on a new user's logits: a Gaussian with the mean and covariance of the seen users'
@@ -139,7 +139,7 @@ public sealed record PalOptions : RewardTrainerOptions
     /// move a user less than twenty. The fit minimises the sum of the user's pair losses plus strength / 2 times the
     /// prior's Mahalanobis distance. 0 turns it off. Default 3.
     /// </summary>
-    public double AdaptPriorStrength { get; init; } = 3;
+    public double AdaptationPriorStrength { get; init; } = 3;
 
     /// <inheritdoc />
     public override void Validate()
@@ -161,9 +161,9 @@ public sealed record PalOptions : RewardTrainerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(UserWeightDecay);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InitialScale);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxScale, InitialScale);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptLearningRate);
-        ArgumentOutOfRangeException.ThrowIfNegative(AdaptPriorStrength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptationSteps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptationLearningRate);
+        ArgumentOutOfRangeException.ThrowIfNegative(AdaptationPriorStrength);
         if (!Enum.IsDefined(Variant))
         {
             throw new ArgumentOutOfRangeException(nameof(Variant), Variant, "unknown PAL variant");

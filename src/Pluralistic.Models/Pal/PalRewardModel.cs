@@ -18,8 +18,8 @@ public sealed class PalRewardModel : TorchUserRewardModel
     private readonly PalOptions _options;
     private readonly float[] _coldStart;
 
-    internal PalRewardModel(PalNetwork network, TorchModelInfo info, PalOptions options, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal PalRewardModel(PalNetwork network, TorchModelInfo info, PalOptions options, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
         _options = options;
@@ -46,22 +46,6 @@ public sealed class PalRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new PalRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static PalRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.PalOptions);
-        // Built under the seeding lock: its (overwritten) initialisation must not draw from the process-wide generator
-        // while another model is being built from a seed.
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new PalNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        return new PalRewardModel(network, PalTrainer.Describe(manifest, options), options, store, device, ownsStore: true);
-    }
 
     /// <summary>A user state's mixture weights over the K prototypes: softmax of its logits.</summary>
     /// <param name="state">A state of this model.</param>

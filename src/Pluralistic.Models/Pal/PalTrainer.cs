@@ -10,32 +10,22 @@ namespace Pluralistic.Models.Pal;
 /// logits become their states; the population's mixture (the cold-start state) is the mean of their mixtures.
 /// </summary>
 /// <param name="options">The options; <see langword="null"/> for defaults.</param>
-public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
+public sealed class PalTrainer(PalOptions? options = null) : TorchRewardTrainer<PalOptions, PalRewardModel>(PalKind.Instance, options)
 {
-    /// <summary>The options.</summary>
-    public PalOptions Options { get; } = options ?? new PalOptions();
-
     /// <inheritdoc />
-    public string Kind => PalRewardModel.KindName;
-
-    /// <summary>Trains the model.</summary>
-    /// <param name="trainingData">The pairs.</param>
-    /// <param name="progress">Progress reports.</param>
-    /// <param name="cancellationToken">Cancels training.</param>
-    /// <returns>The model, with the seen users' states in memory.</returns>
-    public PalRewardModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    protected override TrainedPopulation<PalOptions> TrainPopulation(
+        TrainingSession session, PalOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(trainingData);
-        var d = trainingData.ResponseDimension;
-        var dp = trainingData.PromptDimension;
+        var data = session.Data;
+        var d = data.ResponseDimension;
+        var dp = data.PromptDimension;
 
         // K resolved against the data, so the manifest records the K the weights have.
-        var options = Options with { Prototypes = Options.ResolvePrototypes(dp) };
-        using var session = TrainingSession.Start(trainingData, options);
+        options = options with { Prototypes = options.ResolvePrototypes(dp) };
         TrainingReport report;
         float[][] userLogits;
         PalNetwork network;
-        using (var training = session.CreateModule(() => new PalTrainingModule(new PalNetwork(d, dp, options), trainingData.Users.Count)))
+        using (var training = session.CreateModule(() => new PalTrainingModule(new PalNetwork(d, dp, options), data.Users.Count)))
         {
             if (options.PrototypeInitialization == PrototypeInitialization.Responses)
             {
@@ -60,37 +50,11 @@ public sealed class PalTrainer(PalOptions? options = null) : IUserRewardTrainer
             network.SetPopulation(coldStart, priorMean, priorPrecision);
             var flat = logits.cpu().contiguous().data<float>().ToArray();
             var k = network.K;
-            userLogits = Enumerable.Range(0, trainingData.Users.Count).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
+            userLogits = Enumerable.Range(0, data.Users.Count).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
         }
 
-        var info = Describe(d, dp, options) with
-        {
-            Seed = options.Seed,
-            TrainingData = session.DataInfo,
-            Metrics = session.Metrics(report),
-        };
-        var model = new PalRewardModel(network, info, options, new InMemoryUserStateStore(), session.Device, ownsStore: true);
-        session.StoreSeenUserStates(model, userLogits);
-        return model;
+        return new TrainedPopulation<PalOptions> { Network = network, Report = report, Options = options, SeenUserStates = userLogits };
     }
-
-    /// <inheritdoc />
-    IUserRewardModel IUserRewardTrainer.Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        Fit(trainingData, progress, cancellationToken);
-
-    internal static TorchModelInfo Describe(RunManifest manifest, PalOptions options) =>
-        Describe(manifest.ResponseDimension, manifest.PromptDimension, options).FromManifest(manifest);
-
-    private static TorchModelInfo Describe(int responseDimension, int promptDimension, PalOptions options) => new()
-    {
-        Kind = PalRewardModel.KindName,
-        ResponseDimension = responseDimension,
-        PromptDimension = promptDimension,
-        IsPersonalized = true,
-        Options = ModelOptionsJson.Write(options, ModelOptionsJson.Default.PalOptions),
-        EvidenceCapacity = options.EvidenceCapacity,
-        Description = $"PAL-{options.Variant}, K = {options.Prototypes} prototypes, {options.PreferenceDimension}-d preference space",
-    };
 
     /// <summary>
     /// What the seen users' logits [U, K] say about the population. The cold-start logits: the log of the mean of the

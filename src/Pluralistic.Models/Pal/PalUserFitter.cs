@@ -44,8 +44,8 @@ internal static class PalUserFitter
         var logits = start.clone().requires_grad_(true);
         var m = zeros_like(start);
         var v = zeros_like(start);
-        var priorWeight = options.AdaptPriorStrength / 2;
-        for (var step = 1; step <= options.AdaptSteps; step++)
+        var priorWeight = options.AdaptationPriorStrength / 2;
+        for (var step = 1; step <= options.AdaptationSteps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
@@ -70,7 +70,7 @@ internal static class PalUserFitter
             {
                 m.mul_(ScalarCache.Of(Beta1)).add_(gradient, ScalarCache.Of(1 - Beta1));
                 v.mul_(ScalarCache.Of(Beta2)).addcmul_(gradient, gradient, ScalarCache.Of(1 - Beta2));
-                var stepSize = options.AdaptLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
+                var stepSize = options.AdaptationLearningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step));
                 logits.sub_((m / v.sqrt().Plus(Epsilon)).Times(stepSize));
             }
         }
@@ -78,7 +78,7 @@ internal static class PalUserFitter
         var flat = logits.detach().cpu().contiguous().data<float>().ToArray();
         if (flat.Any(x => !float.IsFinite(x)))
         {
-            throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptLearningRate");
+            throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptationLearningRate");
         }
 
         return Enumerable.Range(0, users).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();

@@ -10,7 +10,7 @@ namespace Pluralistic.Models.Vpl;
 /// [response ; prompt] applied to chosen and rejected; optionally the reference's MLP over [chosen ; rejected]), one
 /// self-attention set encoder over the user's pairs with masked mean pooling, and linear heads for the mean and
 /// log-variance (both clamped to [-1, 1]), optionally followed by learned gradient steps on the mean
-/// (<see cref="VplOptions.AdaptationSteps"/>). The latent used for scoring is the L2-normalised mean scaled by
+/// (<see cref="EpisodicTrainerOptions.AdaptationSteps"/>). The latent used for scoring is the L2-normalised mean scaled by
 /// sqrt(latent) (a sample instead of the mean while training); the prior's mean 0 stays 0. The reward head over
 /// [response ; prompt ; z] is a <see cref="ConditionedRewardHead"/>: z shifts its hidden layer and generates its output
 /// weights, so a user's reward is a user-specific weighting of learned features, and M responses and N latents combine
@@ -93,7 +93,7 @@ internal sealed class VplNetwork : nn.Module
     }
 
     /// <summary>
-    /// The posterior means after <see cref="VplOptions.AdaptationSteps"/> gradient steps that fit each user's context
+    /// The posterior means after <see cref="EpisodicTrainerOptions.AdaptationSteps"/> gradient steps that fit each user's context
     /// pairs with the population frozen, scoring with the mean's latent (the means themselves when there are no steps).
     /// </summary>
     /// <param name="mean">The encoder's means [B, latent].</param>

@@ -5,7 +5,7 @@ namespace Pluralistic.Models.Vpl;
 
 /// <summary>
 /// VPL's episodic objective. Each step samples users (<see cref="RewardTrainerOptions.BatchSize"/> of them), a
-/// context of <see cref="VplOptions.MinContextPairs"/>..<see cref="VplOptions.MaxContextPairs"/> of a user's
+/// context of <see cref="EpisodicTrainerOptions.MinContextPairs"/>..<see cref="EpisodicTrainerOptions.MaxContextPairs"/> of a user's
 /// training pairs and queries from the rest; the posterior is inferred from the context, a reparameterised latent
 /// scores the queries, and the loss is the weighted Bradley-Terry likelihood of the queries plus beta (cyclically
 /// annealed) times the KL to the prior. Because a query never appears in its own context, the loss can only fall
@@ -65,7 +65,7 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
         {
             var dropped = _options.PriorDropout > 0 && random.NextDouble() < _options.PriorDropout;
             keep[i] = dropped ? 0 : 1;
-            sign[i] = !dropped && _options.MirroredEpisodes > 0 && random.NextDouble() < _options.MirroredEpisodes ? -1 : 1;
+            sign[i] = !dropped && _options.MirroredUsers > 0 && random.NextDouble() < _options.MirroredUsers ? -1 : 1;
         }
 
         var signs = tensor(sign, [b, 1], ScalarType.Float32, device);

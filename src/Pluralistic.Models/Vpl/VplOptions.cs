@@ -23,12 +23,15 @@ public enum VplRewardScaling
 /// encoder from the user's labelled pairs, conditions a reward head over [response ; z]. Trained episodically (a
 /// context of 2..8 pairs, queries from the rest) with the Bradley-Terry likelihood plus beta x KL.
 /// </summary>
-public sealed record VplOptions : RewardTrainerOptions
+public sealed record VplOptions : EpisodicTrainerOptions
 {
     /// <summary>
     /// Creates options with VPL's defaults (see docs/models/vpl.md for the measurements behind them): 64 users per
     /// step, learning rate 2e-3, up to 100 epochs with patience 25 (the latent pathway is learned after the
-    /// population term, so a short patience stops on the population plateau).
+    /// population term, so a short patience stops on the population plateau); episodes of 2 to 20 context pairs
+    /// (not the reference's 8: users are adapted from 10 or more pairs, and an encoder trained on at most 8 under-used
+    /// them) and 8 queries; 5% mirrored users; 5 adaptation steps on the posterior mean (the posterior variance stays
+    /// the encoder's; 0 makes adapting one encoder pass).
     /// </summary>
     public VplOptions()
     {
@@ -36,6 +39,9 @@ public sealed record VplOptions : RewardTrainerOptions
         LearningRate = 2e-3;
         Epochs = 100;
         EarlyStoppingPatience = 25;
+        MinContextPairs = 2;
+        QueriesPerEpisode = 8;
+        MirroredUsers = 0.05;
     }
 
     /// <summary>
@@ -92,48 +98,11 @@ public sealed record VplOptions : RewardTrainerOptions
     /// <summary>The fraction of each annealing cycle spent ramping beta up from 0 (then it holds). Default 0.5.</summary>
     public double KlAnnealingRampFraction { get; init; } = 0.5;
 
-    /// <summary>The smallest training context, in pairs (resampled per episode). Default 2.</summary>
-    public int MinContextPairs { get; init; } = 2;
-
-    /// <summary>
-    /// The largest training context, in pairs (resampled per episode). Default 20, not the reference's 8: users are
-    /// adapted from 10 or more pairs, and an encoder trained on at most 8 under-used them (seed 0, full size: groups
-    /// seen 66.2% -> 69.0%, unseen after 10 pairs 66.8% -> 68.3%; opposing minority's minority 67.5% -> 75.0%, context
-    /// sensitivity 0.64 -> 0.76; mixture and directions unchanged within 0.7 points).
-    /// </summary>
-    public int MaxContextPairs { get; init; } = 20;
-
-    /// <summary>Query pairs per episode, scored with the latent inferred from the context. Default 8.</summary>
-    public int QueriesPerEpisode { get; init; } = 8;
-
     /// <summary>
     /// The fraction of training episodes whose queries are scored with the prior latent (z = 0) instead of the
     /// inferred one, so that cold-start users get the population-level reward. Default 0.1.
     /// </summary>
     public double PriorDropout { get; init; } = 0.1;
-
-    /// <summary>
-    /// The fraction of training episodes that are mirrored: every label of the episode (context and queries) flipped,
-    /// which is the episode of a user whose reward is the negative — a valid Bradley-Terry user. It teaches the model
-    /// that reversed answers mean reversed preferences, so predictions follow a user's context even where the
-    /// population has no such user (the label-flip test), and it leaves the population term unable to explain those
-    /// queries without z. Episodes scored with the prior are never mirrored. Default 0.05.
-    /// </summary>
-    public double MirroredEpisodes { get; init; } = 0.05;
-
-    /// <summary>
-    /// Gradient steps on a user's posterior mean, after the encoder's pass, that fit the user's context pairs with the
-    /// population frozen. They are part of training (unrolled, second-order), so the encoder, the head and the step
-    /// size are learned for them; the posterior variance stays the encoder's. 0: adapting is one encoder pass.
-    /// Default 5 (docs/models/vpl.md has the measurements).
-    /// </summary>
-    public int AdaptationSteps { get; init; } = 5;
-
-    /// <summary>Initial step size of the adaptation steps (learned in training). Default 1.</summary>
-    public double AdaptationStepSize { get; init; } = 1.0;
-
-    /// <summary>Weight of the pull towards the encoder's mean during adaptation steps (<c>anchor * ||m - m_0||^2</c>). Default 0.</summary>
-    public double AdaptationAnchor { get; init; }
 
     /// <summary>How reported rewards are scaled. Default <see cref="VplRewardScaling.None"/>.</summary>
     public VplRewardScaling RewardScaling { get; init; } = VplRewardScaling.None;
@@ -172,16 +141,8 @@ public sealed record VplOptions : RewardTrainerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(KlAnnealingCycles);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(KlAnnealingRampFraction);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(KlAnnealingRampFraction, 1);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MinContextPairs);
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxContextPairs, MinContextPairs);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(QueriesPerEpisode);
-        ArgumentOutOfRangeException.ThrowIfNegative(MirroredEpisodes);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(MirroredEpisodes, 0.5);
         ArgumentOutOfRangeException.ThrowIfNegative(PriorDropout);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(PriorDropout, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(AdaptationSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(AdaptationStepSize);
-        ArgumentOutOfRangeException.ThrowIfNegative(AdaptationAnchor);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReferenceResponses);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PosteriorSamples);
     }

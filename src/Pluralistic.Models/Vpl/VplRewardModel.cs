@@ -19,8 +19,8 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
     private readonly VplNetwork _network;
     private readonly VplOptions _options;
 
-    internal VplRewardModel(VplNetwork network, VplOptions options, TorchModelInfo info, IUserStateStore store, Device device, bool ownsStore)
-        : base(network, info, store, device, ownsStore)
+    internal VplRewardModel(VplNetwork network, VplOptions options, TorchModelInfo info, IUserStateStore store, Device device)
+        : base(network, info, store, device, ownsStore: true)
     {
         _network = network;
         _options = options;
@@ -44,20 +44,6 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new VplRewardModel(this, store);
-
-    /// <summary>Loads a model from verified run-directory contents.</summary>
-    /// <param name="manifest">The manifest.</param>
-    /// <param name="weights">The verified weights.</param>
-    /// <param name="store">The user state store (owned by the model).</param>
-    /// <param name="device">The device.</param>
-    /// <returns>The model.</returns>
-    public static VplRewardModel Load(RunManifest manifest, byte[] weights, IUserStateStore store, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var options = ModelOptionsJson.Read(manifest, ModelOptionsJson.Default.VplOptions);
-        var network = ModelOptionsJson.Rebuild(manifest, weights, device, () => new VplNetwork(manifest.ResponseDimension, manifest.PromptDimension, options));
-        return new VplRewardModel(network, options, VplTrainer.Describe(manifest, options), store, device, ownsStore: true);
-    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<UserPosterior>> GetPosteriorsAsync(

@@ -12,6 +12,8 @@ namespace Pluralistic.Torch;
 public sealed class TrainingSession : IDisposable
 {
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+    private readonly List<nn.Module> _modules = [];
+    private readonly HashSet<nn.Module> _released = new(ReferenceEqualityComparer.Instance);
     private PairTensors? _train;
     private PairTensors? _validation;
 
@@ -78,16 +80,38 @@ public sealed class TrainingSession : IDisposable
         return new TrainingSession(data, options);
     }
 
-    /// <summary>Builds a module with its parameters initialised from the options' seed (see <see cref="TorchRuntime.Seeded"/>) on the session's device.</summary>
+    /// <summary>
+    /// Builds a module with its parameters initialised from the options' seed (see <see cref="TorchRuntime.Seeded"/>)
+    /// on the session's device. The session disposes it when it ends unless it was <see cref="Release"/>d (or is
+    /// part of a released module), so nothing a failed or cancelled training built outlives it.
+    /// </summary>
     /// <typeparam name="T">The module type.</typeparam>
     /// <param name="factory">The module's constructor.</param>
     /// <returns>The module, on <see cref="Device"/>.</returns>
     public T CreateModule<T>(Func<T> factory)
+        where T : torch.nn.Module =>
+        CreateModule(factory, Options.Seed);
+
+    /// <summary>Builds a module initialised from another seed (for example one of several heads that must start apart); see <see cref="CreateModule{T}(Func{T})"/>.</summary>
+    /// <typeparam name="T">The module type.</typeparam>
+    /// <param name="factory">The module's constructor.</param>
+    /// <param name="seed">The seed of its initialisation.</param>
+    /// <returns>The module, on <see cref="Device"/>.</returns>
+    public T CreateModule<T>(Func<T> factory, int seed)
         where T : torch.nn.Module
     {
-        var module = TorchRuntime.Seeded(Options.Seed, factory);
+        var module = TorchRuntime.Seeded(seed, factory);
+        _modules.Add(module);
         module.to(Device);
         return module;
+    }
+
+    /// <summary>Hands a module built by <see cref="CreateModule{T}(Func{T})"/> over to its new owner: the session will not dispose it.</summary>
+    /// <param name="module">The module (typically the trained population module, taken over by the model).</param>
+    public void Release(torch.nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        _released.Add(module);
     }
 
     /// <summary>The standard metrics of a training run, for the manifest.</summary>
@@ -128,6 +152,16 @@ public sealed class TrainingSession : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // Disposing a module disposes its submodules, so a module that holds a released one is left alone too.
+        // (Disposing a module twice is harmless: TorchSharp skips a module whose handle is already released.)
+        foreach (var module in _modules)
+        {
+            if (!_released.Contains(module) && !module.modules().Any(_released.Contains))
+            {
+                module.Dispose();
+            }
+        }
+
         Generator.Dispose();
         _train?.Dispose();
         _validation?.Dispose();

@@ -14,8 +14,11 @@ public sealed record ExperimentOptions
     /// <summary>Synthetic presets to run. Default: all, the text preset included.</summary>
     public IReadOnlyList<string> Presets { get; init; } = PreparedPopulation.Presets;
 
-    /// <summary>Model kinds to train. Default: every available kind.</summary>
-    public IReadOnlyList<string> Models { get; init; } = RewardModelKinds.AvailableNames;
+    /// <summary>The model kinds the names in <see cref="Models"/> are looked up in. Default: the SDK's built-in kinds.</summary>
+    public RewardModelKindRegistry Kinds { get; init; } = RewardModelKinds.BuiltIn;
+
+    /// <summary>Model kinds to train. Default: every kind of <see cref="Kinds"/>.</summary>
+    public IReadOnlyList<string>? Models { get; init; }
 
     /// <summary>Seed of the populations and the trainers.</summary>
     public int Seed { get; init; }
@@ -164,7 +167,7 @@ public static class PopulationExperiment
     public static async Task<IReadOnlyList<ExperimentRow>> RunAsync(ExperimentOptions options, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var kinds = options.Models.Select(RewardModelKinds.Get).ToList();
+        var kinds = (options.Models ?? options.Kinds.Names).Select(options.Kinds.Get).ToList();
         var rows = new List<ExperimentRow>();
         foreach (var preset in options.Presets)
         {
@@ -214,7 +217,7 @@ public static class PopulationExperiment
         CancellationToken cancellationToken)
     {
         var preset = population.Preset;
-        var trainerOptions = kind.DefaultOptions!() with { Seed = options.Seed, Device = options.Device };
+        var trainerOptions = kind.CreateDefaultOptions() with { Seed = options.Seed, Device = options.Device };
         trainerOptions = options.ConfigureTrainer?.Invoke(trainerOptions) ?? trainerOptions;
         progress?.Report(new ExperimentProgress(preset, kind.Name, "train"));
         var stopwatch = Stopwatch.StartNew();
@@ -233,7 +236,7 @@ public static class PopulationExperiment
                 var runDirectory = Path.Combine(presetDirectory, "runs", kind.Name);
                 await RunDirectory.SaveAsync(model, runDirectory, overwrite: true, population.Embedder, cancellationToken).ConfigureAwait(false);
                 model.Dispose();
-                model = RunDirectory.Open(runDirectory, new RunOpenOptions { Device = options.Device });
+                model = RunDirectory.Open(runDirectory, new RunOpenOptions { Device = options.Device, Kinds = options.Kinds });
                 storedStates = await model.UserStates.CountAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -11,11 +11,8 @@ namespace Pluralistic.Experiments;
 /// </summary>
 public static class TextDemoRun
 {
-    /// <summary>Kinds in order of preference: personalised methods first, the baseline last.</summary>
-    public static IReadOnlyList<string> PreferredKinds { get; } = ["pal", "vpl", "fspo", "maxmin", "dpa", "bt"];
-
-    /// <summary>The first available kind of <see cref="PreferredKinds"/>.</summary>
-    public static string DefaultKind => PreferredKinds.First(RewardModelKinds.AvailableNames.Contains);
+    /// <summary>The first personalised kind of the built-in registry (PAL: few-shot new users, small states).</summary>
+    public static string DefaultKind => RewardModelKinds.BuiltIn.All.First(k => k.IsPersonalized).Name;
 
     /// <summary>Trains and saves a run (overwriting one already there).</summary>
     /// <param name="directory">Where to write it.</param>
@@ -25,11 +22,11 @@ public static class TextDemoRun
     /// <returns>The population the model was trained on (its unseen users are fresh users to simulate).</returns>
     public static async Task<SyntheticTextPopulation> TrainAsync(string directory, string? kind = null, int seed = 0, CancellationToken cancellationToken = default)
     {
-        var modelKind = RewardModelKinds.Get(kind ?? DefaultKind);
+        var modelKind = RewardModelKinds.BuiltIn.Get(kind ?? DefaultKind);
         var population = SyntheticTextPopulation.Generate(new SyntheticPopulationOptions { Seed = seed, SeenUsers = 80, UnseenUsers = 20, TrainPairsPerUser = 30 });
         using var embedder = HashedNgramEmbeddingGenerator.Fit(population.Train.SelectMany(r => new[] { r.Prompt!, r.Chosen!, r.Rejected! }), new HashedNgramOptions { Dimension = 256 });
         var data = await SyntheticTextPopulation.ToDatasetAsync(population.Train, embedder, cancellationToken).ConfigureAwait(false);
-        using var model = modelKind.Train(modelKind.DefaultOptions!() with { Device = "cpu", Seed = seed }, data, cancellationToken: cancellationToken);
+        using var model = modelKind.Train(modelKind.CreateDefaultOptions() with { Device = "cpu", Seed = seed }, data, cancellationToken: cancellationToken);
         await RunDirectory.SaveAsync(model, directory, overwrite: true, embedder, cancellationToken).ConfigureAwait(false);
         return population;
     }

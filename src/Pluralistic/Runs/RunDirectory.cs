@@ -118,7 +118,7 @@ public static class RunDirectory
         var store = new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = options.ReadOnly });
         try
         {
-            return RewardModelKinds.Load(manifest, weights, store, device);
+            return options.Kinds.Load(manifest, weights, store, device);
         }
         catch
         {
@@ -139,4 +139,7 @@ public sealed record RunOpenOptions
 
     /// <summary>Device: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (default).</summary>
     public string Device { get; init; } = "auto";
+
+    /// <summary>The model kinds the run's kind is looked up in. Default: the SDK's built-in kinds.</summary>
+    public RewardModelKindRegistry Kinds { get; init; } = RewardModelKinds.BuiltIn;
 }

@@ -31,7 +31,7 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var sizes = context.PopulationSizes;
-        var kinds = RewardModelKinds.AvailableNames.Where(k => k != "bt").ToList();
+        var kinds = RewardModelKinds.BuiltIn.Names.Where(k => k != "bt").ToList();
         var seeds = Enumerable.Range(context.Seed, Populations).ToArray();
         var seen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
         var unseen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());

@@ -38,7 +38,7 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
             .AddColumn("raw matmul, same shape", ColumnAlignment.Right)
             .AddColumn("model / matmul", ColumnAlignment.Right);
 
-        foreach (var kind in RewardModelKinds.AvailableNames)
+        foreach (var kind in RewardModelKinds.BuiltIn.Names)
         {
             context.Log($"  scoring: preparing {kind}");
             ScoringBenchmarks.Model = await PrepareAsync(kind, context.Seed, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
     /// <summary>A model of the kind trained briefly on 768-dimensional data, with 1000 adapted users (accuracy is not the point here).</summary>
     private static async Task<TorchUserRewardModel> PrepareAsync(string kindName, int seed, CancellationToken cancellationToken)
     {
-        var kind = RewardModelKinds.Get(kindName);
+        var kind = RewardModelKinds.BuiltIn.Get(kindName);
         var population = SyntheticPopulation.Generate(new SyntheticPopulationOptions
         {
             Preset = "groups",
@@ -109,7 +109,7 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
             UnseenPairsPerUser = 4,
             TestPairsPerSeenUser = 1,
         });
-        var options = kind.DefaultOptions!() with { Seed = seed, Device = "cpu", Epochs = 2, EvidenceCapacity = 4 };
+        var options = kind.CreateDefaultOptions() with { Seed = seed, Device = "cpu", Epochs = 2, EvidenceCapacity = 4 };
         var model = kind.Train(options, population.ToDataset(population.Train), cancellationToken: cancellationToken);
         await model.AdaptAsync(population.ToDataset(population.TestUnseen), cancellationToken: cancellationToken).ConfigureAwait(false);
         ScoringBenchmarks.AllUsers = population.UnseenUsers;

@@ -13,7 +13,7 @@ namespace Pluralistic.Tests.Models;
 /// </summary>
 public class ConcurrentScoringTests
 {
-    public static TheoryData<string> Kinds => [.. RewardModelKinds.AvailableNames];
+    public static TheoryData<string> Kinds => [.. RewardModelKinds.BuiltIn.Names];
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -21,8 +21,8 @@ public class ConcurrentScoringTests
     {
         var population = Populations.SmallGroups;
         var train = population.ToDataset(population.Train);
-        var model = RewardModelKinds.Get(kind);
-        using var trained = model.Train(model.DefaultOptions!() with { Seed = 1, Threads = 1, Epochs = 3 }, train);
+        var model = RewardModelKinds.BuiltIn.Get(kind);
+        using var trained = model.Train(model.CreateDefaultOptions() with { Seed = 1, Threads = 1, Epochs = 3 }, train);
         var users = train.Users.Take(20).ToList();
         var responses = population.SampleResponses(64, seed: 1);
         var reference = (await trained.ScoreAsync(users, responses)).Values.ToArray();
@@ -57,8 +57,8 @@ public class ConcurrentScoringTests
     {
         var population = Populations.SmallGroups;
         var train = population.ToDataset(population.Train);
-        var model = RewardModelKinds.Get(kind);
-        var options = model.DefaultOptions!() with { Seed = 2, Threads = 1, Epochs = 4 };
+        var model = RewardModelKinds.BuiltIn.Get(kind);
+        var options = model.CreateDefaultOptions() with { Seed = 2, Threads = 1, Epochs = 4 };
         var users = train.Users.Take(20).ToList();
         var responses = population.SampleResponses(64, seed: 2);
         float[] reference;

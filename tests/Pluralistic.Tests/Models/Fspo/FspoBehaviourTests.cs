@@ -61,7 +61,7 @@ public class FspoBehaviourTests
         var (manifest, weights) = Checkpoint.Read(dir.Path);
         var store = new InMemoryUserStateStore();
         await store.UpsertManyAsync(states.Values.Select(s => s with { Vector = s.Vector.ToArray(), Evidence = s.Evidence.ToArray() }));
-        using var loaded = RewardModelKinds.Load(manifest, weights, store, TorchSharp.torch.CPU);
+        using var loaded = RewardModelKinds.BuiltIn.Load(manifest, weights, store, TorchSharp.torch.CPU);
         Assert.IsType<FspoRewardModel>(loaded);
 
         var responses = population.SampleResponses(32, seed: 2);

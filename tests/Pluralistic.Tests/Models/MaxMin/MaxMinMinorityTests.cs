@@ -174,7 +174,7 @@ public class MaxMinMinorityTests(MinorityFixture fixture) : IClassFixture<Minori
         var model = fixture.Model;
         Checkpoint.Write(dir.Path, model.CreateManifest(), model.SerializeWeights());
         var (manifest, weights) = Checkpoint.Read(dir.Path);
-        using var loaded = (MaxMinRewardModel)RewardModelKinds.Load(manifest, weights, new InMemoryUserStateStore(), CPU);
+        using var loaded = (MaxMinRewardModel)RewardModelKinds.BuiltIn.Load(manifest, weights, new InMemoryUserStateStore(), CPU);
         Assert.Equal(model.Fingerprint, loaded.Fingerprint);
         Assert.Equal(model.GroupShares, loaded.GroupShares);
 

@@ -90,9 +90,9 @@ public class MaxMinTrainingTests
     [Fact]
     public void The_kind_is_registered_and_reachable_from_the_catalog()
     {
-        var kind = RewardModelKinds.Get("maxmin");
-        Assert.True(kind.IsAvailable);
-        Assert.IsType<MaxMinOptions>(kind.DefaultOptions!());
+        var kind = RewardModelKinds.BuiltIn.Get("maxmin");
+        Assert.True(kind.IsPersonalized);
+        Assert.IsType<MaxMinOptions>(kind.CreateDefaultOptions());
         var trainer = new PluralisticContext(seed: 7, device: "cpu").Models.MaxMin(new MaxMinOptions { Groups = MaxMinOptions.AutoGroups });
         Assert.Equal(7, trainer.Options.Seed);
         Assert.True(trainer.Options.IsAutoGroups);

@@ -135,7 +135,7 @@ public abstract class PalBehaviourTests(PalFixture fixture)
         var (manifest, weights) = Checkpoint.Read(dir.Path);
         var store = new InMemoryUserStateStore();
         await store.UpsertManyAsync(states.Values.Select(s => s with { Vector = s.Vector.ToArray(), Evidence = s.Evidence.ToArray() }));
-        using var loaded = RewardModelKinds.Load(manifest, weights, store, torch.CPU);
+        using var loaded = RewardModelKinds.BuiltIn.Load(manifest, weights, store, torch.CPU);
 
         Assert.IsType<PalRewardModel>(loaded);
         Assert.Equal(model.Fingerprint, loaded.Fingerprint);

@@ -9,9 +9,9 @@ public class PalOptionsTests
     [Fact]
     public void Pal_is_an_available_kind_with_pal_options()
     {
-        var kind = RewardModelKinds.Get("pal");
-        Assert.True(kind.IsAvailable);
-        var options = Assert.IsType<PalOptions>(kind.DefaultOptions!());
+        var kind = RewardModelKinds.BuiltIn.Get("pal");
+        Assert.True(kind.IsPersonalized);
+        var options = Assert.IsType<PalOptions>(kind.CreateDefaultOptions());
         Assert.Equal(PalVariant.B, options.Variant);
     }
 
@@ -28,7 +28,7 @@ public class PalOptionsTests
     public void Bad_options_name_the_option()
     {
         Assert.Equal("Prototypes", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { Prototypes = -1 }.Validate()).ParamName);
-        Assert.Equal("AdaptSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { AdaptSteps = 0 }.Validate()).ParamName);
+        Assert.Equal("AdaptationSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { AdaptationSteps = 0 }.Validate()).ParamName);
         Assert.Equal("MaxScale", Assert.Throws<ArgumentOutOfRangeException>(() => new PalOptions { MaxScale = 1 }.Validate()).ParamName);
     }
 

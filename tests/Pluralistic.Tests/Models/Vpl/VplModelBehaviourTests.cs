@@ -151,7 +151,7 @@ public class VplModelBehaviourTests(VplGroupsFixture fixture)
             await store.UpsertAsync(state);
         }
 
-        using var loaded = RewardModelKinds.Load(readManifest, weights, store, torch.CPU);
+        using var loaded = RewardModelKinds.BuiltIn.Load(readManifest, weights, store, torch.CPU);
         Assert.IsType<VplRewardModel>(loaded);
         Assert.Equal(Model.Fingerprint, loaded.Fingerprint);
         var before = await Model.ScorePairsAsync(fixture.TestSeen);

@@ -23,16 +23,16 @@ public class VplTrainingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new VplOptions { MinContextPairs = 5, MaxContextPairs = 4 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new VplOptions { Beta = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new VplOptions { PriorDropout = 1 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new VplOptions { MirroredEpisodes = 0.6 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VplOptions { MirroredUsers = 0.6 }.Validate());
         new VplOptions().Validate();
     }
 
     [Fact]
     public void Vpl_is_a_registered_kind_with_its_defaults()
     {
-        var kind = RewardModelKinds.Get("vpl");
-        Assert.True(kind.IsAvailable);
-        var defaults = Assert.IsType<VplOptions>(kind.DefaultOptions!());
+        var kind = RewardModelKinds.BuiltIn.Get("vpl");
+        Assert.True(kind.IsPersonalized);
+        var defaults = Assert.IsType<VplOptions>(kind.CreateDefaultOptions());
         Assert.Equal((2, 20), (defaults.MinContextPairs, defaults.MaxContextPairs));
         Assert.IsType<VplTrainer>(new PluralisticContext(seed: 3).Models.Vpl());
         Assert.Equal(3, new PluralisticContext(seed: 3).Models.Vpl().Options.Seed);
@@ -112,7 +112,7 @@ public class VplTrainingTests
             await store.UpsertAsync(state);
         }
 
-        using var loaded = RewardModelKinds.Load(manifest, weights, store, torch.CPU);
+        using var loaded = RewardModelKinds.BuiltIn.Load(manifest, weights, store, torch.CPU);
         Assert.Equal(pairs.RewardChosen.ToArray(), (await loaded.ScorePairsAsync(Test)).RewardChosen.ToArray());
     }
 

@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization.Metadata;
+using Pluralistic.Torch;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Models.MaxMin;
+
+/// <summary>MaxMin as a model kind.</summary>
+internal sealed class MaxMinKind : TorchRewardModelKind<MaxMinOptions, MaxMinRewardModel>
+{
+    public static MaxMinKind Instance { get; } = new();
+
+    public override string Name => MaxMinRewardModel.KindName;
+
+    public override string DisplayName => "MaxMin";
+
+    public override string Summary => "EM mixture of Bradley-Terry heads with egalitarian aggregation";
+
+    public override IReadOnlyList<KindFlag> Flags { get; } =
+    [
+        KindFlag.Text<MaxMinOptions>("--groups", "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2).", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v) }),
+        KindFlag.Choice<MaxMinOptions>("--e-step", "maxmin: hard, soft or hard-map (default hard-map).", ["hard", "soft", "hard-map"], (o, v) => o with { EStep = v switch { "hard" => MaxMinEStep.Hard, "soft" => MaxMinEStep.Soft, _ => MaxMinEStep.HardMap } }),
+        KindFlag.Choice<MaxMinOptions>("--init", "maxmin: kmeans, random or split (default split).", ["kmeans", "random", "split"], (o, v) => o with { Initialization = v switch { "kmeans" => MaxMinInitialization.KMeans, "random" => MaxMinInitialization.Random, _ => MaxMinInitialization.Split } }),
+        KindFlag.Switch<MaxMinOptions>("--shared-trunk", "maxmin: the K heads share one hidden trunk.", o => o with { SharedTrunk = true }),
+    ];
+
+    protected override JsonTypeInfo<MaxMinOptions> OptionsJson => ModelOptionsJson.Default.MaxMinOptions;
+
+    public override MaxMinOptions DefaultOptions() => new();
+
+    public override MaxMinTrainer CreateTrainer(MaxMinOptions? options = null) => new(options);
+
+    public override nn.Module CreateNetwork(ModelShape shape, MaxMinOptions options) =>
+        new MaxMinNetwork(shape.ResponseDimension, shape.PromptDimension, options.Groups, options);
+
+    public override MaxMinRewardModel CreateModel(nn.Module network, MaxMinOptions options, TorchModelInfo info, IUserStateStore store, Device device) =>
+        new((MaxMinNetwork)network, info, store, device);
+
+    protected override void CheckLoadable(ModelShape shape, MaxMinOptions options)
+    {
+        if (options.IsAutoGroups)
+        {
+            throw new CorruptRunException(Checkpoint.ManifestFile, "the manifest's MaxMin options do not name the number of groups");
+        }
+    }
+
+    protected override string Describe(ModelShape shape, MaxMinOptions options) =>
+        $"MaxMin: {options.Groups} Bradley-Terry heads, {options.EStep.ToString().ToLowerInvariant()} EM, "
+        + (options.Head == BradleyTerry.RewardHead.Linear
+            ? "linear"
+            : $"{(options.SharedTrunk ? "shared MLP trunk" : "MLP heads")} [{string.Join(", ", options.HiddenSizes)}]");
+}

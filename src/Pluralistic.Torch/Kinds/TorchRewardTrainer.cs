@@ -1,0 +1,139 @@
+using static TorchSharp.torch;
+
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// The one shape of every TorchSharp trainer (the estimator half of the estimator/model split): validate the options,
+/// start a <see cref="TrainingSession"/>, let the method train its population module, describe the model, wrap the
+/// module as a model with the seen users' states, and dispose every module the session built if anything fails or is
+/// cancelled on the way. A method's trainer says only what is its own: <see cref="TrainPopulation"/> (and, where seen
+/// users' states are read from the finished model, <see cref="SeenUserStates"/>).
+/// </summary>
+/// <typeparam name="TOptions">The method's options.</typeparam>
+/// <typeparam name="TModel">The method's model.</typeparam>
+public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
+    where TOptions : RewardTrainerOptions
+    where TModel : TorchUserRewardModel
+{
+    private readonly TorchRewardModelKind<TOptions, TModel> _kind;
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="kind">The method's kind descriptor.</param>
+    /// <param name="options">The options; <see langword="null"/> for the kind's defaults.</param>
+    protected TorchRewardTrainer(TorchRewardModelKind<TOptions, TModel> kind, TOptions? options)
+    {
+        _kind = kind ?? throw new ArgumentNullException(nameof(kind));
+        Options = options ?? kind.DefaultOptions();
+    }
+
+    /// <summary>The options.</summary>
+    public TOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Kind => _kind.Name;
+
+    /// <summary>Trains a model.</summary>
+    /// <param name="trainingData">Labelled pairs of the seen users.</param>
+    /// <param name="progress">Progress reports.</param>
+    /// <param name="cancellationToken">Cancels training; every module built so far is disposed.</param>
+    /// <returns>The model, with the seen users' states in memory.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
+    public TModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainingData);
+        using var session = TrainingSession.Start(trainingData, Options);
+        TModel? model = null;
+        try
+        {
+            var trained = TrainPopulation(session, Options, progress, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            var options = trained.Options ?? Options;
+            var metrics = session.Metrics(trained.Report);
+            foreach (var (name, value) in trained.Metrics ?? new Dictionary<string, double>())
+            {
+                metrics[name] = value;
+            }
+
+            var info = _kind.CreateInfo(ModelShape.Of(trainingData, trained.ObjectiveNames), options) with
+            {
+                Seed = options.Seed,
+                TrainingData = session.DataInfo,
+                Metrics = metrics,
+            };
+            session.Release(trained.Network);
+            try
+            {
+                model = _kind.CreateModel(trained.Network, options, info, new InMemoryUserStateStore(), session.Device);
+            }
+            catch
+            {
+                trained.Network.Dispose();
+                throw;
+            }
+
+            session.StoreSeenUserStates(model, trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken));
+            return model;
+        }
+        catch
+        {
+            model?.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    IUserRewardModel IUserRewardTrainer.Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        Fit(trainingData, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains the method's population module (and, where the method learns them jointly, the seen users' states).
+    /// Build modules with <see cref="TrainingSession.CreateModule{T}(Func{T})"/>: the session disposes every module it built
+    /// except the returned network, whatever happens.
+    /// </summary>
+    /// <param name="session">The session: seeded, validated, data split and on the device.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="progress">Progress reports.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <returns>The trained module and what training learned.</returns>
+    protected abstract TrainedPopulation<TOptions> TrainPopulation(
+        TrainingSession session, TOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The seen users' states, for methods that read them from the finished model (called when
+    /// <see cref="TrainedPopulation{TOptions}.SeenUserStates"/> is <see langword="null"/>).
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="session">The session.</param>
+    /// <param name="options">The options the model was built with.</param>
+    /// <param name="cancellationToken">Cancels inference.</param>
+    /// <returns>One state per user of the training data, in its user order.</returns>
+    protected virtual IReadOnlyList<float[]> SeenUserStates(TModel model, TrainingSession session, TOptions options, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{Kind}: the trainer returned no seen user states and does not infer them from the model");
+}
+
+/// <summary>What a method's training produced.</summary>
+/// <typeparam name="TOptions">The method's options.</typeparam>
+public sealed record TrainedPopulation<TOptions>
+    where TOptions : RewardTrainerOptions
+{
+    /// <summary>The trained population module (the model takes it over).</summary>
+    public required nn.Module Network { get; init; }
+
+    /// <summary>The training loop's report (the last one, for methods that run the loop several times).</summary>
+    public required TrainingReport Report { get; init; }
+
+    /// <summary>
+    /// The options the network was built with, when training resolved some from the data (for example a number of
+    /// prototypes or groups chosen automatically); <see langword="null"/> when they are the trainer's options.
+    /// </summary>
+    public TOptions? Options { get; init; }
+
+    /// <summary>Method-specific metrics for the manifest, beside the session's standard ones.</summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>One state per user of the training data (in its user order), when training learned them.</summary>
+    public IReadOnlyList<float[]>? SeenUserStates { get; init; }
+
+    /// <summary>The named objectives the model outputs (multi-objective methods).</summary>
+    public IReadOnlyList<string>? ObjectiveNames { get; init; }
+}
