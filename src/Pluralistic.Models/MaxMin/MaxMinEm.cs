@@ -52,7 +52,7 @@ internal static class MaxMinEm
 
         var state = split
             ? new EmState(new int[users], k, active: 1, pairsPerUser)
-            : new EmState(GroupInitialization.Assign(data, session.TrainRecords, k, options.Initialization, options.Seed), k, active: k, pairsPerUser);
+            : new EmState(GroupInitialization.Assign(data, session.TrainRecords, k, options.Initialization, session.Seed), k, active: k, pairsPerUser);
 
         // Every network is built by the session, which disposes them if anything below fails.
         var network = NewNetwork(session, options, k, salt: 0);
@@ -135,7 +135,7 @@ internal static class MaxMinEm
     {
         // Each network seeded on its own (salted so the cross-fit folds' heads start apart), under the runtime's seed
         // lock: the process-wide generator is shared with models training concurrently.
-        return session.CreateModule(() => new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options), unchecked((options.Seed * 31) + salt));
+        return session.CreateModule(() => new MaxMinNetwork(session.Data.ResponseDimension, session.Data.PromptDimension, k, options), unchecked((session.Seed * 31) + salt));
     }
 
     private static TrainingReport MStep(
@@ -143,13 +143,13 @@ internal static class MaxMinEm
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var objective = new MaxMinObjective(network, rows, session.Validation, options, state.Responsibilities);
-        return TrainingLoop.Run(objective, options with { Seed = options.Seed + run }, phase, progress, cancellationToken);
+        return TrainingLoop.Run(objective, options with { Seed = session.Seed + run }, phase, progress, cancellationToken);
     }
 
     /// <summary>The users split at random into two folds: each fold's training records (in a seeded random order) and each user's fold.</summary>
     private static (int[] First, int[] Second, int[] Fold) Folds(TrainingSession session)
     {
-        var random = new Random(session.Options.Seed ^ 0x4a1f);
+        var random = new Random(session.Seed ^ 0x4a1f);
         var train = new HashSet<int>(session.TrainRecords);
         var byUser = session.Data.RecordsByUser();
         var order = Enumerable.Range(0, byUser.Count).ToArray();

@@ -32,7 +32,7 @@ public static class MaxMinGroupSelection
             throw new ArgumentException($"cannot select among {options.MinGroups}..{options.MaxGroups} groups with {data.Users.Count} users", nameof(data));
         }
 
-        var (kept, heldOut) = PreferenceSplits.TrainValidation(data, options.SelectionHoldoutFraction, options.Seed ^ 0x5eed);
+        var (kept, heldOut) = PreferenceSplits.TrainValidation(data, options.SelectionHoldoutFraction, (options.Seed ?? 0) ^ 0x5eed);
         var fitData = data.Select(kept);
         var heldData = data.Select(heldOut);
         var scores = new SortedDictionary<int, GroupSelectionScore>();

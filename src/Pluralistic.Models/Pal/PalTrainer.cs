@@ -83,7 +83,7 @@ public sealed class PalTrainer(PalOptions? options = null) : TorchRewardTrainer<
     {
         var train = session.Train;
         var picks = Enumerable.Range(0, train.Count).ToArray();
-        new Random(session.Options.Seed).Shuffle(picks);
+        new Random(session.Seed).Shuffle(picks);
         using var scope = NewDisposeScope();
         var index = PairTensors.IndexTensor(picks.AsSpan(0, Math.Min(network.K, picks.Length)), session.Device);
         var responses = train.Chosen.index_select(0, index);

@@ -2,7 +2,7 @@ using Pluralistic.Torch;
 
 namespace Pluralistic.Models;
 
-/// <summary>Applies a <see cref="PluralisticContext"/>'s seed, device and threads to trainer options that left them at their defaults.</summary>
+/// <summary>Applies a <see cref="PluralisticContext"/>'s runtime (seed, device, threads) to trainer options that leave them to it.</summary>
 internal static class CatalogDefaults
 {
     public static T Apply<T>(PluralisticContext context, T options)
@@ -10,11 +10,6 @@ internal static class CatalogDefaults
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
-        return options with
-        {
-            Seed = options.Seed == 0 ? context.Seed : options.Seed,
-            Device = options.Device == "auto" ? context.Device : options.Device,
-            Threads = options.Threads == 0 ? context.Threads : options.Threads,
-        };
+        return (T)options.WithRuntime(context.Runtime);
     }
 }

@@ -31,7 +31,7 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
 
         // Posterior samples come from the objective's own generator: libtorch's global one is shared by every
         // training in the process, so concurrent trainings would otherwise draw each other's noise.
-        _noise = new Generator((ulong)options.Seed, session.Device);
+        _noise = new Generator((ulong)session.Seed, session.Device);
 
         // Every record in record order, so episodes gather by record index.
         _records = new PairTensors(session.Data, session.Device);

@@ -56,7 +56,7 @@ public sealed class VplTrainer(VplOptions? options = null) : TorchRewardTrainer<
     private static void SetReferenceSet(VplNetwork network, TrainingSession session, VplOptions options)
     {
         var data = session.Data;
-        var random = new Random(options.Seed ^ 0x5EED);
+        var random = new Random(session.Seed ^ 0x5EED);
         var count = options.ReferenceResponses;
         var d = data.ResponseDimension;
         var dp = data.PromptDimension;

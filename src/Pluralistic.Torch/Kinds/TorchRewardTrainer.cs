@@ -41,13 +41,16 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     public TModel Fit(PreferenceDataset trainingData, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainingData);
-        using var session = TrainingSession.Start(trainingData, Options);
+
+        // What the options leave to the runtime is resolved now, so the model records the seed it was trained with.
+        var requested = (TOptions)Options.WithRuntime(null);
+        using var session = TrainingSession.Start(trainingData, requested);
         TModel? model = null;
         try
         {
-            var trained = TrainPopulation(session, Options, progress, cancellationToken);
+            var trained = TrainPopulation(session, requested, progress, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            var options = trained.Options ?? Options;
+            var options = trained.Options ?? requested;
             var metrics = session.Metrics(trained.Report);
             foreach (var (name, value) in trained.Metrics ?? new Dictionary<string, double>())
             {
@@ -56,7 +59,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
 
             var info = _kind.CreateInfo(ModelShape.Of(trainingData, trained.ObjectiveNames), options) with
             {
-                Seed = options.Seed,
+                Seed = session.Seed,
                 TrainingData = session.DataInfo,
                 Metrics = metrics,
             };

@@ -43,14 +43,34 @@ public abstract record RewardTrainerOptions
     /// <summary>Epochs without validation improvement before stopping (the best weights are restored). Default 6.</summary>
     public int EarlyStoppingPatience { get; init; } = 6;
 
-    /// <summary>The seed of every random choice in training (initialisation, shuffling, splits). Default 0.</summary>
-    public int Seed { get; init; }
+    /// <summary>
+    /// The seed of every random choice in training (initialisation, shuffling, splits); 0 is a seed like any other.
+    /// <see langword="null"/> (default): the runtime's seed (<see cref="RuntimeOptions.Seed"/> of the context or host
+    /// the trainer came from; 0 without one). A trained model records the seed it used.
+    /// </summary>
+    public int? Seed { get; init; }
 
-    /// <summary>Device: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>. Default <c>auto</c>.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>
+    /// Device: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>. <see langword="null"/> (default): the runtime's
+    /// device (<c>auto</c> without one).
+    /// </summary>
+    public string? Device { get; init; }
 
-    /// <summary>libtorch intra-op threads (process-wide); 0 keeps libtorch's default. Default 0.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// libtorch intra-op threads (process-wide); 0 keeps libtorch's default. <see langword="null"/> (default): the
+    /// runtime's setting (libtorch's default without one).
+    /// </summary>
+    public int? Threads { get; init; }
+
+    /// <summary>These options with every value they leave to the runtime taken from <paramref name="runtime"/>.</summary>
+    /// <param name="runtime">The runtime (the defaults when <see langword="null"/>).</param>
+    /// <returns>Options whose seed, device and threads are all set.</returns>
+    public RewardTrainerOptions WithRuntime(RuntimeOptions? runtime) => this with
+    {
+        Seed = Seed ?? runtime?.Seed ?? 0,
+        Device = Device ?? runtime?.Device ?? "auto",
+        Threads = Threads ?? runtime?.Threads ?? 0,
+    };
 
     /// <summary>
     /// The most recent labelled pairs kept per user in the store, so a user's state can be refined when new pairs
@@ -75,5 +95,9 @@ public abstract record RewardTrainerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ValidationFraction, 0.9);
         ArgumentOutOfRangeException.ThrowIfNegative(EarlyStoppingPatience);
         ArgumentOutOfRangeException.ThrowIfNegative(EvidenceCapacity);
+        if (Threads is { } threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(threads, nameof(Threads));
+        }
     }
 }

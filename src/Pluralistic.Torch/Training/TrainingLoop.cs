@@ -28,7 +28,7 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var stopwatch = Stopwatch.StartNew();
-        var random = new Random(options.Seed);
+        var random = new Random(options.Seed ?? 0);
         var module = objective.Module;
         var groups = objective.ParameterGroups(options).ToList();
         var parameters = groups.SelectMany(g => g.Parameters).ToList();

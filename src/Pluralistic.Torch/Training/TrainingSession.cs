@@ -20,16 +20,17 @@ public sealed class TrainingSession : IDisposable
     private TrainingSession(PreferenceDataset data, RewardTrainerOptions options)
     {
         options.Validate();
-        TorchRuntime.SetThreads(options.Threads);
-        Generator = new torch.Generator((ulong)options.Seed);
+        Seed = options.Seed ?? 0;
+        TorchRuntime.SetThreads(options.Threads ?? 0);
+        Generator = new torch.Generator((ulong)Seed);
         Data = data;
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
-        (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, options.Seed);
+        (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed);
 
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
-        new Random(options.Seed).Shuffle(ShuffledTrainRecords);
+        new Random(Seed).Shuffle(ShuffledTrainRecords);
         DataInfo = new TrainingDataInfo(data.ComputeFingerprint(), data.Count, data.Users.Count, data.SourcePath is null ? null : Path.GetFileName(data.SourcePath));
     }
 
@@ -44,6 +45,9 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>The options.</summary>
     public RewardTrainerOptions Options { get; }
+
+    /// <summary>The seed of the run (the options' seed, 0 when they leave it unset).</summary>
+    public int Seed { get; }
 
     /// <summary>The device.</summary>
     public Device Device { get; }
@@ -90,7 +94,7 @@ public sealed class TrainingSession : IDisposable
     /// <returns>The module, on <see cref="Device"/>.</returns>
     public T CreateModule<T>(Func<T> factory)
         where T : torch.nn.Module =>
-        CreateModule(factory, Options.Seed);
+        CreateModule(factory, Seed);
 
     /// <summary>Builds a module initialised from another seed (for example one of several heads that must start apart); see <see cref="CreateModule{T}(Func{T})"/>.</summary>
     /// <typeparam name="T">The module type.</typeparam>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Pluralistic.Models;
 using Pluralistic.Runs;
 using Pluralistic.Text;
 using Pluralistic.Torch;
@@ -11,16 +12,17 @@ namespace Pluralistic;
 public static class PluralisticServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the SDK's process-wide settings (validated when the host starts) and a <see cref="PluralisticContext"/>
-    /// built from them; applies the thread count when the context is first resolved.
+    /// Registers the SDK's runtime (seed, device, threads; validated when the host starts), a
+    /// <see cref="PluralisticContext"/> built from it and the model kinds runs are opened with (the built-in ones plus
+    /// any added with <see cref="AddRewardModelKind"/>). The runtime applies wherever the container creates a model.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the settings.</param>
+    /// <param name="configure">Configures the runtime.</param>
     /// <returns>The services.</returns>
-    public static IServiceCollection AddPluralistic(this IServiceCollection services, Action<PluralisticOptions>? configure = null)
+    public static IServiceCollection AddPluralistic(this IServiceCollection services, Action<RuntimeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<PluralisticOptions>();
+        var options = services.AddOptions<RuntimeOptions>();
         if (configure is not null)
         {
             options.Configure(configure);
@@ -30,14 +32,29 @@ public static class PluralisticServiceCollectionExtensions
             .Validate(o => o.Threads >= 0, "Pluralistic: Threads must be 0 (libtorch's default) or more")
             .Validate(o => DeviceIsUsable(o.Device), "Pluralistic: Device must be cpu, cuda, cuda:N or auto, and CUDA must be available when asked for")
             .ValidateOnStart();
-        services.TryAddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<PluralisticOptions>>().Value;
-            TorchRuntime.SetThreads(settings.Threads);
-            return new PluralisticContext(settings.Seed, settings.Device, settings.Threads);
-        });
+        services.TryAddSingleton(sp => new PluralisticContext(ApplyRuntime(sp)));
+        TryAddKindRegistry(services);
         return services;
     }
+
+    /// <summary>
+    /// Adds a model kind of the application's own beside the built-in ones, so runs of that kind open through the
+    /// container (the <see cref="RewardModelKindRegistry"/> it resolves includes it).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="kind">The kind.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddRewardModelKind(this IServiceCollection services, RewardModelKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(kind);
+        services.AddSingleton(kind);
+        TryAddKindRegistry(services);
+        return services;
+    }
+
+    private static void TryAddKindRegistry(IServiceCollection services) =>
+        services.TryAddSingleton(sp => sp.GetServices<RewardModelKind>().Aggregate(RewardModelKinds.BuiltIn, (registry, kind) => registry.With(kind)));
 
     /// <summary>Registers a reward model (singleton) built by <paramref name="innerFactory"/>; add middleware on the returned builder.</summary>
     /// <param name="services">The services.</param>
@@ -46,7 +63,7 @@ public static class PluralisticServiceCollectionExtensions
     public static UserRewardModelBuilder AddUserRewardModel(this IServiceCollection services, Func<IServiceProvider, IUserRewardModel> innerFactory)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = new UserRewardModelBuilder(innerFactory);
+        var builder = new UserRewardModelBuilder(WithRuntime(innerFactory));
         services.AddSingleton(sp => builder.Build(sp));
         return builder;
     }
@@ -70,7 +87,7 @@ public static class PluralisticServiceCollectionExtensions
     public static UserRewardModelBuilder AddKeyedUserRewardModel(this IServiceCollection services, object? serviceKey, Func<IServiceProvider, IUserRewardModel> innerFactory)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = new UserRewardModelBuilder(innerFactory);
+        var builder = new UserRewardModelBuilder(WithRuntime(innerFactory));
         services.AddKeyedSingleton(serviceKey, (sp, _) => builder.Build(sp));
         return builder;
     }
@@ -103,8 +120,9 @@ public static class PluralisticServiceCollectionExtensions
         return sp =>
         {
             var run = sp.GetRequiredService<IOptionsMonitor<RunModelOptions>>().Get(name);
-            var device = run.Device ?? sp.GetService<IOptions<PluralisticOptions>>()?.Value.Device ?? "auto";
-            var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device });
+            var device = run.Device ?? sp.GetService<IOptions<RuntimeOptions>>()?.Value.Device ?? "auto";
+            var kinds = sp.GetService<RewardModelKindRegistry>() ?? RewardModelKinds.BuiltIn;
+            var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device, Kinds = kinds });
             var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
             if (embedder is null)
             {
@@ -115,6 +133,25 @@ public static class PluralisticServiceCollectionExtensions
                 ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity)
                 : (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>)embedder;
             return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
+        };
+    }
+
+    /// <summary>Applies the registered runtime's process-wide settings (threads) and returns it; the defaults without one.</summary>
+    private static RuntimeOptions ApplyRuntime(IServiceProvider services)
+    {
+        var runtime = services.GetService<IOptions<RuntimeOptions>>()?.Value ?? new RuntimeOptions();
+        TorchRuntime.SetThreads(runtime.Threads);
+        return runtime;
+    }
+
+    /// <summary>A model factory that applies the runtime before it creates the model.</summary>
+    private static Func<IServiceProvider, IUserRewardModel> WithRuntime(Func<IServiceProvider, IUserRewardModel> innerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(innerFactory);
+        return services =>
+        {
+            ApplyRuntime(services);
+            return innerFactory(services);
         };
     }
 

@@ -1,21 +1,5 @@
 namespace Pluralistic;
 
-/// <summary>Process-wide settings of the SDK in an application.</summary>
-public sealed class PluralisticOptions
-{
-    /// <summary>Device for TorchSharp work: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
-    public string Device { get; set; } = "auto";
-
-    /// <summary>
-    /// libtorch intra-op threads (0: libtorch's default). Servers scoring many requests at once usually do best with 1,
-    /// leaving cores to the thread pool.
-    /// </summary>
-    public int Threads { get; set; }
-
-    /// <summary>The seed of trainers created from the registered <see cref="PluralisticContext"/>.</summary>
-    public int Seed { get; set; }
-}
-
 /// <summary>How a reward model registered from a run directory is opened.</summary>
 public sealed class RunModelOptions
 {
@@ -28,7 +12,7 @@ public sealed class RunModelOptions
     /// </summary>
     public bool ReadOnly { get; set; }
 
-    /// <summary>Device; <see langword="null"/> uses <see cref="PluralisticOptions.Device"/>.</summary>
+    /// <summary>Device; <see langword="null"/> uses the runtime's (<see cref="RuntimeOptions.Device"/>).</summary>
     public string? Device { get; set; }
 
     /// <summary>
