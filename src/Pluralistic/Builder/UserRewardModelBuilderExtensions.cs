@@ -33,7 +33,11 @@ public static class UserRewardModelBuilderExtensions
         return builder.Use((inner, services) => new MetricsUserRewardModel(inner, services.GetService<IMeterFactory>()));
     }
 
-    /// <summary>Keeps hot user states in memory (see <see cref="UserStateCachingRewardModel"/>).</summary>
+    /// <summary>
+    /// Keeps hot user states in memory in front of the model's store (write-through; see
+    /// <see cref="CachingUserStateStore"/>): scoring a user a second time reads no store. The cache sits at the store,
+    /// under every layer, wherever in the chain it is added.
+    /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="capacity">The most users kept in memory.</param>
     /// <returns>The builder.</returns>
@@ -41,7 +45,7 @@ public static class UserRewardModelBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        return builder.Use(inner => new UserStateCachingRewardModel(inner, capacity));
+        return builder.UseUserStateStore((store, _) => new CachingUserStateStore(store, capacity));
     }
 
     /// <summary>
