@@ -28,7 +28,16 @@ internal sealed class DelimitedReader : IDisposable
         _text = text;
         _separator = separator;
         // The header is read here rather than by Sep, whose headerless mode misnumbers the first record's line.
-        _reader = Sep.Reader(o => o with { HasHeader = false, Sep = new Sep(separator), DisableColCountCheck = true, Unescape = false }).From(text);
+        try
+        {
+            // Sep reads its first block here.
+            _reader = Sep.Reader(o => o with { HasHeader = false, Sep = new Sep(separator), DisableColCountCheck = true, Unescape = false }).From(text);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw RatingsText.NotText(path, ex);
+        }
+
         if (columnNames is not null)
         {
             Header = columnNames;
@@ -255,7 +264,7 @@ internal static class RatingsText
     }
 
     public static InvalidRatingsDataException NotText(string path, DecoderFallbackException ex) =>
-        new(RatingsDataError.Unreadable, "the file is not valid UTF-8 (an items file in Latin-1 needs its encoding named)", path, innerException: ex);
+        new(RatingsDataError.Unreadable, "the file is not valid UTF-8 (save it as UTF-8, or name an items file's encoding)", path, innerException: ex);
 
     /// <summary>The first line that is not blank, to sniff a file's format; <see langword="null"/> for an empty file.</summary>
     public static string? FirstLine(string path, Encoding encoding)

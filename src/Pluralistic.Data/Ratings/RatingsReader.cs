@@ -290,10 +290,10 @@ internal sealed class DelimitedRatingsSource : RatingsSource
 
     private InvalidRatingsDataException MissingColumn(string name, string? what = null)
     {
-        var where = _reader.HasHeaderLine ? "the header" : "the column names given";
+        var where = _reader.HasHeaderLine ? "the header has" : "the column names given have";
         return new InvalidRatingsDataException(
             RatingsDataError.MissingColumn,
-            $"{where} has no column '{name}'{(what is null ? string.Empty : $" ({what})")}; columns: {string.Join(", ", _reader.Header)}",
+            $"{where} no column '{name}'{(what is null ? string.Empty : $" ({what})")}; columns: {string.Join(", ", _reader.Header)}",
             Path,
             _reader.HasHeaderLine ? 1 : null);
     }
