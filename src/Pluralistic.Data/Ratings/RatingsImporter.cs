@@ -130,7 +130,7 @@ public static class RatingsImporter
                 ItemsFile = _catalog?.SourcePath,
                 Output = outputPath,
                 Format = format,
-                Ratings = entries.LongCount(e => e.Item != Removed),
+                Ratings = Enumerable.Range(0, _table.Users.Count).Sum(u => (long)Valid(entries, offsets, u)),
                 Users = _table.Users.Count,
                 Items = _table.Items.Count,
                 Prompts = _table.Groups.Count,
