@@ -266,28 +266,38 @@ internal static class RatingsText
     public static InvalidRatingsDataException NotText(string path, DecoderFallbackException ex) =>
         new(RatingsDataError.Unreadable, "the file is not valid UTF-8 (save it as UTF-8, or name an items file's encoding)", path, innerException: ex);
 
-    /// <summary>The first line that is not blank, to sniff a file's format; <see langword="null"/> for an empty file.</summary>
-    public static string? FirstLine(string path, Encoding encoding)
+    /// <summary>Streams the lines that are not blank, with their 1-based numbers (blank lines still count).</summary>
+    public static IEnumerable<(long Line, string Text)> Lines(string path, Encoding encoding)
     {
         using var reader = OpenText(path, encoding);
-        try
+        long number = 0;
+        while (true)
         {
-            string? line;
-            while ((line = reader.ReadLine()) is not null)
+            string? text;
+            try
             {
-                if (!string.IsNullOrWhiteSpace(line))
-                {
-                    return line;
-                }
+                text = reader.ReadLine();
+            }
+            catch (DecoderFallbackException ex)
+            {
+                throw new InvalidRatingsDataException(RatingsDataError.Unreadable, NotText(path, ex).Problem, path, number + 1, innerException: ex);
             }
 
-            return null;
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw NotText(path, ex);
+            if (text is null)
+            {
+                yield break;
+            }
+
+            number++;
+            if (!string.IsNullOrWhiteSpace(text))
+            {
+                yield return (number, text);
+            }
         }
     }
+
+    /// <summary>The first line that is not blank, to sniff a file's format; <see langword="null"/> for an empty file.</summary>
+    public static string? FirstLine(string path, Encoding encoding) => Lines(path, encoding).Select(l => l.Text).FirstOrDefault();
 
     /// <summary>Detects a file's layout: from the extension, else from its first line.</summary>
     public static (bool Jsonl, char Separator) Detect(string path, Encoding encoding)

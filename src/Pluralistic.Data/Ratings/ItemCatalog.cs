@@ -382,16 +382,8 @@ public sealed partial class ItemCatalog
 
         IEnumerable<RawItem> Rows()
         {
-            using var text = RatingsText.OpenText(path, encoding);
-            long lineNumber = 0;
-            while (ReadLine(text, path, lineNumber) is { } line)
+            foreach (var (lineNumber, line) in RatingsText.Lines(path, encoding))
             {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
-
                 var (item, error) = ParseJsonItem(line, lineNumber, path, options, fields, textKey);
                 if (error is not null)
                 {
@@ -402,18 +394,6 @@ public sealed partial class ItemCatalog
                 hasText |= item!.Text is not null;
                 yield return item;
             }
-        }
-    }
-
-    private static string? ReadLine(StreamReader reader, string path, long lineNumber)
-    {
-        try
-        {
-            return reader.ReadLine();
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new InvalidRatingsDataException(RatingsDataError.Unreadable, "the file is not valid UTF-8 (name its encoding)", path, lineNumber + 1, innerException: ex);
         }
     }
 
@@ -511,16 +491,8 @@ public sealed partial class ItemCatalog
 
         IEnumerable<RawItem> Rows()
         {
-            using var text = RatingsText.OpenText(path, encoding);
-            long lineNumber = 0;
-            while (ReadLine(text, path, lineNumber) is { } line)
+            foreach (var (lineNumber, line) in RatingsText.Lines(path, encoding))
             {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
-
                 // u.item has no quoting: a title may hold any character but '|'.
                 var parts = line.Split('|');
                 InvalidRatingsDataException Fail(string problem, int column) =>
@@ -584,16 +556,8 @@ public sealed partial class ItemCatalog
         }
 
         var names = new List<string>();
-        using var reader = RatingsText.OpenText(genrePath, encoding);
-        long lineNumber = 0;
-        while (ReadLine(reader, genrePath, lineNumber) is { } line)
+        foreach (var (lineNumber, line) in RatingsText.Lines(genrePath, encoding))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
             var parts = line.Split('|');
             if (parts.Length != 2 || parts[0].Trim().Length == 0
                 || !int.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index != names.Count)

@@ -302,7 +302,6 @@ internal sealed class DelimitedRatingsSource : RatingsSource
 /// <summary>A JSONL ratings file: one object per line; ids may be strings or numbers.</summary>
 internal sealed class JsonlRatingsSource : RatingsSource
 {
-    private readonly StreamReader _text;
     private readonly string _userKey;
     private readonly string _ratingKey;
     private readonly string _itemKey;
@@ -313,7 +312,6 @@ internal sealed class JsonlRatingsSource : RatingsSource
     public JsonlRatingsSource(string path, RatingsFileOptions options)
         : base(path, options, RatingsFileFormat.Jsonl)
     {
-        _text = RatingsText.OpenText(path, RatingsText.StrictUtf8);
         _userKey = options.UserColumn;
         _ratingKey = options.RatingColumn;
         _itemKey = options.ItemColumn ?? RatingsFileOptions.DefaultItemColumn;
@@ -324,42 +322,12 @@ internal sealed class JsonlRatingsSource : RatingsSource
 
     public override FieldLocation Item => new(null, Options.ItemColumn is null && Options.TextColumn is not null ? _textKey : _itemKey);
 
-    public override IEnumerable<RatingLine> Lines()
+    public override IEnumerable<RatingLine> Lines() => RatingsText.Lines(Path, RatingsText.StrictUtf8).Select(l => Parse(l.Line, l.Text));
+
+    public override void Dispose()
     {
-        long line = 0;
-        while (true)
-        {
-            string? text;
-            InvalidRatingsDataException? unreadable = null;
-            try
-            {
-                text = _text.ReadLine();
-            }
-            catch (System.Text.DecoderFallbackException ex)
-            {
-                unreadable = new InvalidRatingsDataException(RatingsDataError.Unreadable, "the file is not valid UTF-8", Path, line + 1, innerException: ex);
-                text = null;
-            }
-
-            if (unreadable is not null)
-            {
-                throw unreadable;
-            }
-
-            if (text is null)
-            {
-                yield break;
-            }
-
-            line++;
-            if (!string.IsNullOrWhiteSpace(text))
-            {
-                yield return Parse(line, text);
-            }
-        }
+        // Each call of Lines opens and closes the file.
     }
-
-    public override void Dispose() => _text.Dispose();
 
     private RatingLine Parse(long line, string text)
     {
