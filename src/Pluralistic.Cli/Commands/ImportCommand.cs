@@ -221,7 +221,13 @@ internal static class ImportCommand
             foreach (var block in summary.VectorLayout)
             {
                 var values = string.Join(", ", block.Labels.Take(8)) + (block.Labels.Count > 8 ? ", ..." : string.Empty);
-                layout.AddRow($"{block.Offset}-{block.Offset + block.Length - 1}", Markup.Escape(block.Field), block.Kind.ToString(), Markup.Escape(values));
+                var encoding = block.Kind switch
+                {
+                    ItemVectorBlockKind.MultiHot => "multi-hot",
+                    ItemVectorBlockKind.OneHot => "one-hot",
+                    _ => "buckets",
+                };
+                layout.AddRow($"{block.Offset}-{block.Offset + block.Length - 1}", Markup.Escape(block.Field), encoding, Markup.Escape(values));
             }
 
             console.Write(layout);

@@ -306,9 +306,13 @@ public sealed partial class ItemCatalog
             int Require(string name)
             {
                 var index = reader.IndexOf(name);
+                // A MovieLens u.item read as CSV shows up as one pipe-joined column: say what it probably is.
+                var hint = reader.Header.Count == 1 && reader.Header[0].Contains('|', StringComparison.Ordinal)
+                    ? " (a MovieLens u.item? read it with the MovieLens items format)"
+                    : string.Empty;
                 return index >= 0
                     ? index
-                    : throw new InvalidRatingsDataException(RatingsDataError.MissingColumn, $"the header has no column '{name}'; columns: {string.Join(", ", reader.Header)}", path, 1);
+                    : throw new InvalidRatingsDataException(RatingsDataError.MissingColumn, $"the header has no column '{name}'{hint}; columns: {string.Join(", ", reader.Header)}", path, 1);
             }
 
             var wanted = new List<int> { Require(options.IdColumn) };

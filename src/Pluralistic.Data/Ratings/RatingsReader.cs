@@ -79,6 +79,11 @@ internal abstract class RatingsSource : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         options.Validate();
         var (format, separator) = Resolve(path, options);
+        if (format == RatingsFileFormat.Jsonl && options.ColumnNames is not null)
+        {
+            throw new ArgumentException($"{System.IO.Path.GetFileName(path)} is JSONL, whose keys name its fields: column names are for headerless CSV/TSV files");
+        }
+
         return format == RatingsFileFormat.Jsonl
             ? new JsonlRatingsSource(path, options)
             : new DelimitedRatingsSource(path, options, format, separator);
