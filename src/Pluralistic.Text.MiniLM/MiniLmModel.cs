@@ -31,6 +31,10 @@ internal sealed class MiniLmModel
             options.IntraOpNumThreads = intraOpThreads;
         }
 
+        // Idle intra-op threads sleep instead of spinning: spinning threads steal the cores the thread pool and libtorch
+        // share with them (measured on a busy 2-core machine: one sentence per call went from 27 to 83 per second).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+
         Session = new InferenceSession(ReadResource(assembly, "model.onnx"), options);
         using var vocabulary = new MemoryStream(ReadResource(assembly, "vocab.txt"));
         // The model's tokenizer settings: uncased, accents stripped, punctuation and CJK characters split.
