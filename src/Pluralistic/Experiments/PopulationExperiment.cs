@@ -190,9 +190,12 @@ public static class PopulationExperiment
                 ? drawPairs(options.HeldOutSeenPairs, options.Seed)
                 : null;
             var presetRows = new List<ExperimentRow>();
-            foreach (var kind in kinds)
+            using (population.Embedder)
             {
-                presetRows.Add(await RunOneAsync(kind, population, new HeldOutData(heldOutSeen, heldOut), presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                foreach (var kind in kinds)
+                {
+                    presetRows.Add(await RunOneAsync(kind, population, new HeldOutData(heldOutSeen, heldOut), presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             // Gap closed is relative to the Bradley-Terry baseline when it ran on the same data.
