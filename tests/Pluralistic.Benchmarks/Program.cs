@@ -28,6 +28,7 @@ BenchmarkSection[] all =
     new FspoSection(),
     new InteractiveSection(),
     new ScoringThroughputSection(),
+    new EmbeddingSection(),
     new ServerLoadSection(),
 ];
 

@@ -4,6 +4,7 @@ using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Models;
+using Pluralistic.Runs;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -36,6 +37,7 @@ internal static class DemoCommand
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
+        var embedder = CommonOptions.Embedder("the text preset");
         var json = CommonOptions.Json();
         var fullTraining = new Option<bool>("--full-training")
         {
@@ -43,7 +45,7 @@ internal static class DemoCommand
         };
         var command = new Command("demo", "Generate the synthetic presets, train every available method, store user states, evaluate, and print results beside the oracle.")
         {
-            output, models, presets, seed, contextPairs, device, json, fullTraining,
+            output, models, presets, seed, contextPairs, device, embedder, json, fullTraining,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,6 +58,7 @@ internal static class DemoCommand
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
+                TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 OutputDirectory = directory,
                 ConfigureTrainer = parse.GetValue(fullTraining) ? null : ShortenTraining,
             };

@@ -26,6 +26,12 @@ public sealed record ExperimentOptions
     /// <summary>Device for training and scoring.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// The text embedder of text presets: <c>minilm</c> (the sentence encoder, default) or <c>hashed</c> (hashed token
+    /// n-grams), or another registered in <see cref="TextEmbedderKinds"/>. Vector presets ignore it.
+    /// </summary>
+    public string TextEmbedder { get; init; } = TextEmbedderKinds.DefaultName;
+
     /// <summary>Sizes of the populations (the preset and seed are set per run). Default: the generator's defaults.</summary>
     public SyntheticPopulationOptions Population { get; init; } = new();
 
@@ -165,11 +171,12 @@ public static class PopulationExperiment
     {
         ArgumentNullException.ThrowIfNull(options);
         var kinds = options.Models.Select(RewardModelKinds.Get).ToList();
+        _ = TextEmbedderKinds.Get(options.TextEmbedder);
         var rows = new List<ExperimentRow>();
         foreach (var preset in options.Presets)
         {
             progress?.Report(new ExperimentProgress(preset, null, "generate"));
-            var population = await PreparedPopulation.CreateAsync(preset, options.Population with { Seed = options.Seed }, cancellationToken).ConfigureAwait(false);
+            var population = await PreparedPopulation.CreateAsync(preset, options.Population with { Seed = options.Seed }, options.TextEmbedder, cancellationToken).ConfigureAwait(false);
             string? presetDirectory = options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, preset);
             if (presetDirectory is not null)
             {
@@ -183,9 +190,12 @@ public static class PopulationExperiment
                 ? drawPairs(options.HeldOutSeenPairs, options.Seed)
                 : null;
             var presetRows = new List<ExperimentRow>();
-            foreach (var kind in kinds)
+            using (population.Embedder)
             {
-                presetRows.Add(await RunOneAsync(kind, population, new HeldOutData(heldOutSeen, heldOut), presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                foreach (var kind in kinds)
+                {
+                    presetRows.Add(await RunOneAsync(kind, population, new HeldOutData(heldOutSeen, heldOut), presetDirectory, options, progress, cancellationToken).ConfigureAwait(false));
+                }
             }
 
             // Gap closed is relative to the Bradley-Terry baseline when it ran on the same data.

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.AI;
 using Pluralistic.Data;
+using Pluralistic.Runs;
 using Pluralistic.Text;
 
 namespace Pluralistic.Experiments;
@@ -27,8 +29,8 @@ public sealed record PreparedPopulation
     /// <summary>The oracle report.</summary>
     public required OracleReport Oracle { get; init; }
 
-    /// <summary>The embedder fitted on the training texts (text presets only).</summary>
-    public HashedNgramEmbeddingGenerator? Embedder { get; init; }
+    /// <summary>The text embedder the datasets were embedded with (text presets only), behind an in-memory cache; saved with each run.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? Embedder { get; init; }
 
     /// <summary>For the text preset, which test_unseen records are on the contested topic.</summary>
     public IReadOnlySet<int> ContestedUnseenRecords { get; init; } = new HashSet<int>();
@@ -48,14 +50,25 @@ public sealed record PreparedPopulation
     /// </summary>
     public Func<int, int, PreferenceDataset>? DrawHeldOutSeenPairs { get; init; }
 
-    /// <summary>Generates and prepares a preset.</summary>
+    /// <summary>Generates and prepares a preset; text is embedded by the default embedder (<see cref="TextEmbedderKinds.DefaultName"/>).</summary>
     /// <param name="preset">A preset of <see cref="Presets"/>.</param>
     /// <param name="options">Sizes and seed (the preset is set here).</param>
     /// <param name="cancellationToken">Cancels preparation.</param>
     /// <returns>The prepared population.</returns>
-    public static async Task<PreparedPopulation> CreateAsync(string preset, SyntheticPopulationOptions options, CancellationToken cancellationToken = default)
+    public static Task<PreparedPopulation> CreateAsync(string preset, SyntheticPopulationOptions options, CancellationToken cancellationToken = default) =>
+        CreateAsync(preset, options, TextEmbedderKinds.DefaultName, cancellationToken);
+
+    /// <summary>Generates and prepares a preset.</summary>
+    /// <param name="preset">A preset of <see cref="Presets"/>.</param>
+    /// <param name="options">Sizes and seed (the preset is set here).</param>
+    /// <param name="textEmbedder">The text embedder of text presets (a name of <see cref="TextEmbedderKinds"/>: <c>minilm</c>, <c>hashed</c>); vector presets ignore it.</param>
+    /// <param name="cancellationToken">Cancels preparation.</param>
+    /// <returns>The prepared population.</returns>
+    /// <exception cref="UnknownTextEmbedderException">The embedder name is unknown.</exception>
+    public static async Task<PreparedPopulation> CreateAsync(string preset, SyntheticPopulationOptions options, string textEmbedder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var embedderKind = TextEmbedderKinds.Get(textEmbedder);
         if (preset != SyntheticTextPopulation.PresetName)
         {
             var population = SyntheticPopulation.Generate(options with { Preset = preset });
@@ -74,7 +87,8 @@ public sealed record PreparedPopulation
         }
 
         var text = SyntheticTextPopulation.Generate(options);
-        var embedder = HashedNgramEmbeddingGenerator.Fit(text.Train.SelectMany(r => new[] { r.Prompt!, r.Chosen!, r.Rejected! }));
+        // The splits repeat prompts and replies: the cache embeds each distinct text once.
+        var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(DistinctTexts(text.Train)));
         return new PreparedPopulation
         {
             Preset = SyntheticTextPopulation.PresetName,
@@ -88,4 +102,10 @@ public sealed record PreparedPopulation
             WriteAsync = text.WriteAsync,
         };
     }
+
+    /// <summary>Every distinct prompt and reply of a set of records (what an embedder may learn from).</summary>
+    /// <param name="records">The records.</param>
+    /// <returns>The texts, in first-seen order.</returns>
+    internal static IReadOnlyCollection<string> DistinctTexts(IEnumerable<PreferenceRecord> records) =>
+        records.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 }
