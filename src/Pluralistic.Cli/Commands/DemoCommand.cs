@@ -33,7 +33,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => new DirectoryInfo("pluralistic-demo"),
         };
         var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", RewardModelKinds.AvailableNames)})." };
-        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
+        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.DemoPresets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
@@ -53,7 +53,7 @@ internal static class DemoCommand
             var directory = parse.GetValue(output)!.FullName;
             var options = new ExperimentOptions
             {
-                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
+                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.DemoPresets,
                 Models = CliData.SplitList(parse.GetValue(models)) ?? RewardModelKinds.AvailableNames,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),

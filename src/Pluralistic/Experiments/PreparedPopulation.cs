@@ -8,8 +8,14 @@ namespace Pluralistic.Experiments;
 /// <summary>A synthetic population ready for an experiment: datasets of its splits, its oracle, and its text embedder when it is a text population.</summary>
 public sealed record PreparedPopulation
 {
-    /// <summary>Every preset an experiment can run: the vector presets, then the text preset.</summary>
-    public static IReadOnlyList<string> Presets { get; } = [.. SyntheticPopulation.PresetNames, SyntheticTextPopulation.PresetName];
+    /// <summary>Every preset an experiment can run: the vector presets, then the text presets.</summary>
+    public static IReadOnlyList<string> Presets { get; } = [.. SyntheticPopulation.PresetNames, SyntheticTextPopulation.PresetName, SyntheticParaphrasePopulation.PresetName];
+
+    /// <summary>
+    /// The demo's presets: all but <c>paraphrase</c>, whose test sentences need a sentence encoder to mean anything and
+    /// whose extra minutes would push the demo past its budget on 2 cores (<c>demo --presets</c> adds it).
+    /// </summary>
+    public static IReadOnlyList<string> DemoPresets { get; } = [.. Presets.Where(p => p != SyntheticParaphrasePopulation.PresetName)];
 
     /// <summary>The preset.</summary>
     public required string Preset { get; init; }
@@ -32,7 +38,7 @@ public sealed record PreparedPopulation
     /// <summary>The text embedder the datasets were embedded with (text presets only), behind an in-memory cache; saved with each run.</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Embedder { get; init; }
 
-    /// <summary>For the text preset, which test_unseen records are on the contested topic.</summary>
+    /// <summary>For the text presets, which test_unseen records are contested pairs (the groups disagree on them).</summary>
     public IReadOnlySet<int> ContestedUnseenRecords { get; init; } = new HashSet<int>();
 
     /// <summary>Writes the population's files (JSONL splits and oracle.json).</summary>
@@ -40,13 +46,13 @@ public sealed record PreparedPopulation
 
     /// <summary>
     /// Draws further held-out users of the same population (count, pairs per user, seed) without changing its
-    /// training data; <see langword="null"/> where the generator cannot (the text preset).
+    /// training data; <see langword="null"/> where the generator cannot (the text presets).
     /// </summary>
     public Func<int, int, int, PreferenceDataset>? DrawHeldOutUsers { get; init; }
 
     /// <summary>
     /// Draws further held-out pairs for every seen user (pairs per user, seed) without changing the training data;
-    /// <see langword="null"/> where the generator cannot (the text preset).
+    /// <see langword="null"/> where the generator cannot (the text presets).
     /// </summary>
     public Func<int, int, PreferenceDataset>? DrawHeldOutSeenPairs { get; init; }
 
@@ -69,7 +75,8 @@ public sealed record PreparedPopulation
     {
         ArgumentNullException.ThrowIfNull(options);
         var embedderKind = TextEmbedderKinds.Get(textEmbedder);
-        if (preset != SyntheticTextPopulation.PresetName)
+        var text = GenerateText(preset, options);
+        if (text is null)
         {
             var population = SyntheticPopulation.Generate(options with { Preset = preset });
             return new PreparedPopulation
@@ -86,19 +93,18 @@ public sealed record PreparedPopulation
             };
         }
 
-        var text = SyntheticTextPopulation.Generate(options);
         // The splits repeat prompts and replies: the cache embeds each distinct text once.
         var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(DistinctTexts(text.Train)));
         return new PreparedPopulation
         {
-            Preset = SyntheticTextPopulation.PresetName,
-            Description = SyntheticTextPopulation.Describe(),
+            Preset = text.Preset,
+            Description = text.Description,
             Train = await SyntheticTextPopulation.ToDatasetAsync(text.Train, embedder, cancellationToken).ConfigureAwait(false),
             TestSeen = await SyntheticTextPopulation.ToDatasetAsync(text.TestSeen, embedder, cancellationToken).ConfigureAwait(false),
             TestUnseen = await SyntheticTextPopulation.ToDatasetAsync(text.TestUnseen, embedder, cancellationToken).ConfigureAwait(false),
             Oracle = text.Oracle,
             Embedder = embedder,
-            ContestedUnseenRecords = Enumerable.Range(0, text.TestUnseen.Count).Where(i => SyntheticTextPopulation.IsContested(text.TestUnseen[i])).ToHashSet(),
+            ContestedUnseenRecords = Enumerable.Range(0, text.TestUnseen.Count).Where(i => text.IsContestedPair(text.TestUnseen[i])).ToHashSet(),
             WriteAsync = text.WriteAsync,
         };
     }
@@ -108,4 +114,25 @@ public sealed record PreparedPopulation
     /// <returns>The texts, in first-seen order.</returns>
     internal static IReadOnlyCollection<string> DistinctTexts(IEnumerable<PreferenceRecord> records) =>
         records.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Generates a text preset's records (not yet embedded).</summary>
+    /// <param name="preset">A preset of <see cref="Presets"/>.</param>
+    /// <param name="options">Sizes and seed.</param>
+    /// <returns>The population, or <see langword="null"/> when the preset is a vector preset.</returns>
+    public static ISyntheticTextPopulation? GenerateText(string preset, SyntheticPopulationOptions options) => preset switch
+    {
+        SyntheticTextPopulation.PresetName => SyntheticTextPopulation.Generate(options),
+        SyntheticParaphrasePopulation.PresetName => SyntheticParaphrasePopulation.Generate(options),
+        _ => null,
+    };
+
+    /// <summary>What a preset models.</summary>
+    /// <param name="preset">A preset of <see cref="Presets"/>.</param>
+    /// <returns>Its description.</returns>
+    public static string Describe(string preset) => preset switch
+    {
+        SyntheticTextPopulation.PresetName => SyntheticTextPopulation.Describe(),
+        SyntheticParaphrasePopulation.PresetName => SyntheticParaphrasePopulation.Describe(),
+        _ => SyntheticPopulation.Describe(preset),
+    };
 }
