@@ -37,6 +37,18 @@ internal static class CommonOptions
         Description = "Skip invalid records (reporting how many) instead of failing on the first.",
     };
 
+    /// <summary>The text encoder for records that carry text (see <see cref="Output.CliData.LoadForTrainingAsync"/>).</summary>
+    public static Option<string> Embedder()
+    {
+        var option = new Option<string>("--embedder")
+        {
+            Description = "Text encoder for records that carry text instead of vectors: hashed (offline hashed token n-grams fitted on the file's texts) or minilm (the sentence encoder, where this build has it).",
+            DefaultValueFactory = _ => Output.CliData.DefaultEmbedder,
+        };
+        option.AcceptOnlyFromAmong("hashed", "minilm");
+        return option;
+    }
+
     public static Option<string?> Direction() => new("--direction")
     {
         Description = "Score every user with an explicit direction over named objectives, e.g. \"helpfulness=1,verbosity=-0.5\".",

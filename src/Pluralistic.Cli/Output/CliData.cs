@@ -32,12 +32,15 @@ internal static class CliData
         return await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, embedder).ConfigureAwait(false);
     }
 
+    /// <summary>The text encoder of <c>--embedder</c> when none is given.</summary>
+    public const string DefaultEmbedder = "hashed";
+
     /// <summary>
     /// Loads training data. When records carry text without vectors, the offline default embedder is fitted on all
     /// the file's texts first (and returned, to be saved with the run so scoring embeds text the same way).
     /// </summary>
     public static async Task<(PreferenceDataset Data, HashedNgramEmbeddingGenerator? Embedder)> LoadForTrainingAsync(
-        FileInfo file, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken)
+        FileInfo file, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken, string embedderName = DefaultEmbedder)
     {
         var texts = new List<string>();
         var needsEmbedding = false;
@@ -56,6 +59,11 @@ internal static class CliData
         catch (InvalidPreferenceDataException)
         {
             // Let the loader report the first bad record with its line.
+        }
+
+        if (needsEmbedding && embedderName != DefaultEmbedder)
+        {
+            throw new ArgumentException($"--embedder {embedderName}: this build has no such text encoder; use --embedder {DefaultEmbedder}");
         }
 
         var embedder = needsEmbedding ? HashedNgramEmbeddingGenerator.Fit(texts) : null;
