@@ -117,13 +117,16 @@ public sealed record ExperimentRow
     /// <summary>User states in the saved run's store (when runs were written).</summary>
     public int? StoredUserStates { get; init; }
 
+    // Not 'required': System.Text.Json refuses a required member it does not serialise (dotnet/runtime#78443), which
+    // broke `demo --json`; PopulationExperiment always sets both.
+
     /// <summary>The seen users' evaluation (predictions per held-out pair; not serialised).</summary>
     [JsonIgnore]
-    public required EvaluationResult SeenEvaluation { get; init; }
+    public EvaluationResult SeenEvaluation { get; init; } = null!;
 
     /// <summary>The unseen users' evaluation after their context pairs (predictions per query; not serialised).</summary>
     [JsonIgnore]
-    public required EvaluationResult UnseenEvaluation { get; init; }
+    public EvaluationResult UnseenEvaluation { get; init; } = null!;
 
     /// <summary>Seen accuracy minus Bradley-Terry's on the same pairs, with its standard error; <see langword="null"/> without a BT row.</summary>
     public AccuracyDifference? SeenOverBaseline { get; init; }
