@@ -20,6 +20,7 @@ internal static class CliApplication
         root.Subcommands.Add(DemoCommand.Create(environment));
         root.Subcommands.Add(AblateCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
+        root.Subcommands.Add(CompareCommand.Create(environment));
         return root;
     }
 

@@ -15,7 +15,7 @@ namespace Pluralistic.Cli.Commands;
 /// </summary>
 internal sealed class MethodOptions
 {
-    private readonly List<(Option Option, string Kind, Func<RewardTrainerOptions, ParseResult, RewardTrainerOptions> Apply)> _flags = [];
+    private readonly List<(Option Option, string Kind, Type OptionsType, Func<RewardTrainerOptions, ParseResult, RewardTrainerOptions> Apply)> _flags = [];
 
     public MethodOptions()
     {
@@ -62,26 +62,44 @@ internal sealed class MethodOptions
     /// <summary>Applies the flags the user gave, refusing those of other kinds.</summary>
     public RewardTrainerOptions Apply(string kind, RewardTrainerOptions options, ParseResult parse)
     {
-        foreach (var group in _flags.GroupBy(f => f.Option))
+        CheckBelongToAny([kind], parse);
+        return ApplyOwn(options, parse);
+    }
+
+    /// <summary>Fails on a flag the user gave that belongs to none of <paramref name="kinds"/> (commands that train several kinds).</summary>
+    public void CheckBelongToAny(IReadOnlyCollection<string> kinds, ParseResult parse)
+    {
+        foreach (var group in Given(parse))
         {
-            if (parse.GetResult(group.Key) is null)
+            if (!group.Any(f => kinds.Contains(f.Kind)))
             {
-                continue;
+                var owners = string.Join(" or ", group.Select(f => $"--model {f.Kind}"));
+                throw new ArgumentException(kinds.Count == 1
+                    ? $"{group.Key.Name} applies to {owners}, not {kinds.First()}"
+                    : $"{group.Key.Name} applies to {owners}, none of the models chosen ({string.Join(", ", kinds)})");
             }
+        }
+    }
 
-            var entry = group.FirstOrDefault(f => f.Kind == kind);
-            if (entry.Apply is null)
+    /// <summary>Applies the flags the user gave that belong to the kind of <paramref name="options"/>, leaving the others for other kinds.</summary>
+    public RewardTrainerOptions ApplyOwn(RewardTrainerOptions options, ParseResult parse)
+    {
+        foreach (var group in Given(parse))
+        {
+            var entry = group.FirstOrDefault(f => f.OptionsType.IsInstanceOfType(options));
+            if (entry.Apply is not null)
             {
-                throw new ArgumentException($"{group.Key.Name} applies to {string.Join(" or ", group.Select(f => $"--model {f.Kind}"))}, not {kind}");
+                options = entry.Apply(options, parse);
             }
-
-            options = entry.Apply(options, parse);
         }
 
         return options;
     }
 
+    private IEnumerable<IGrouping<Option, (Option Option, string Kind, Type OptionsType, Func<RewardTrainerOptions, ParseResult, RewardTrainerOptions> Apply)>> Given(ParseResult parse) =>
+        _flags.GroupBy(f => f.Option).Where(g => parse.GetResult(g.Key) is not null);
+
     private void Add<TOptions, TValue>(Option<TValue> option, string kind, Func<TOptions, TValue, TOptions> apply)
         where TOptions : RewardTrainerOptions =>
-        _flags.Add((option, kind, (options, parse) => apply((TOptions)options, parse.GetValue(option)!)));
+        _flags.Add((option, kind, typeof(TOptions), (options, parse) => apply((TOptions)options, parse.GetValue(option)!)));
 }

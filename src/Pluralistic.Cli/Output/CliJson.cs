@@ -26,4 +26,5 @@ internal static class CliJson
 [JsonSerializable(typeof(Commands.DemoResult))]
 [JsonSerializable(typeof(Commands.AblateResult))]
 [JsonSerializable(typeof(Data.RatingsImportSummary))]
+[JsonSerializable(typeof(Commands.CompareResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

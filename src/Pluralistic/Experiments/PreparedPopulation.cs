@@ -5,7 +5,10 @@ using Pluralistic.Text;
 
 namespace Pluralistic.Experiments;
 
-/// <summary>A synthetic population ready for an experiment: datasets of its splits, its oracle, and its text embedder when it is a text population.</summary>
+/// <summary>
+/// Data ready for an experiment: training pairs, seen users' held-out pairs and unseen users' pairs — a synthetic
+/// population with its oracle and (for text) its embedder, or a user's own data split by <see cref="UserSplit"/>.
+/// </summary>
 public sealed record PreparedPopulation
 {
     /// <summary>Every preset an experiment can run: the vector presets, then the text presets.</summary>
@@ -17,7 +20,7 @@ public sealed record PreparedPopulation
     /// </summary>
     public static IReadOnlyList<string> DemoPresets { get; } = [.. Presets.Where(p => p != SyntheticParaphrasePopulation.PresetName)];
 
-    /// <summary>The preset.</summary>
+    /// <summary>The preset, or the name of the user's data.</summary>
     public required string Preset { get; init; }
 
     /// <summary>What the preset models.</summary>
@@ -32,8 +35,24 @@ public sealed record PreparedPopulation
     /// <summary>Pairs of unseen users (each user's first pairs serve as context).</summary>
     public required PreferenceDataset TestUnseen { get; init; }
 
-    /// <summary>The oracle report.</summary>
-    public required OracleReport Oracle { get; init; }
+    /// <summary>
+    /// When set, each unseen user's records from this position on are their queries and the ones before it their
+    /// context (the few-shot curve's layout), whatever the number of context pairs a single evaluation uses; when
+    /// <see langword="null"/>, an evaluation with K context pairs scores each user's records after the first K.
+    /// </summary>
+    public int? UnseenQueryStart { get; init; }
+
+    /// <summary>The items of the training pairs, when the records name them.</summary>
+    public PreferenceItems? TrainItems { get; init; }
+
+    /// <summary>The items of the seen users' held-out pairs, when the records name them.</summary>
+    public PreferenceItems? TestSeenItems { get; init; }
+
+    /// <summary>The items of the unseen users' pairs, when the records name them.</summary>
+    public PreferenceItems? TestUnseenItems { get; init; }
+
+    /// <summary>The oracle report (synthetic populations); <see langword="null"/> for a user's own data.</summary>
+    public OracleReport? Oracle { get; init; }
 
     /// <summary>The text embedder the datasets were embedded with (text presets only), behind an in-memory cache; saved with each run.</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Embedder { get; init; }
@@ -41,8 +60,8 @@ public sealed record PreparedPopulation
     /// <summary>For the text presets, which test_unseen records are contested pairs (the groups disagree on them).</summary>
     public IReadOnlySet<int> ContestedUnseenRecords { get; init; } = new HashSet<int>();
 
-    /// <summary>Writes the population's files (JSONL splits and oracle.json).</summary>
-    public required Func<string, CancellationToken, Task> WriteAsync { get; init; }
+    /// <summary>Writes the population's files (JSONL splits and oracle.json); <see langword="null"/> when there is nothing to write.</summary>
+    public Func<string, CancellationToken, Task>? WriteAsync { get; init; }
 
     /// <summary>
     /// Draws further held-out users of the same population (count, pairs per user, seed) without changing its
