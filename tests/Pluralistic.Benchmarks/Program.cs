@@ -20,6 +20,7 @@ var root = new RootCommand("Measures Pluralistic and writes docs/benchmarks.md."
 BenchmarkSection[] all =
 [
     new AccuracySection(),
+    new ParaphraseSection(),
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),

@@ -21,6 +21,8 @@ internal sealed class AccuracySection : BenchmarkSection
     {
         var options = new ExperimentOptions
         {
+            // The paraphrase preset has its own section, with both text embedders.
+            Presets = PreparedPopulation.DemoPresets,
             Seed = context.Seed,
             Device = "cpu",
             ContextPairs = 10,
