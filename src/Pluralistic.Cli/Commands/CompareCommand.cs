@@ -118,7 +118,7 @@ internal static class CompareCommand
             Directory.CreateDirectory(directory);
             var markdown = CompareReport.Write(split.Summary, run, mainK, Path.Combine(directory, "images"), "images/");
             var path = Path.Combine(directory, "compare.md");
-            var header = $"# Which method for {file.Name}?\n\n`pluralistic compare` (seed {splitOptions.Seed}): every method with {(parse.GetValue(epochs) is { } e ? $"{e} epochs" : "its defaults")}, the reference rows beside them. How to read it: docs/your-data-compare.md.\n\n";
+            var header = $"# Which method for {file.Name}?\n\n`pluralistic compare` (seed {splitOptions.Seed}): every method with {(parse.GetValue(epochs) is { } e ? $"{e} epochs" : "its defaults")}, the reference rows beside them. How to read it: docs/your-data.md#which-method-for-my-data.\n\n";
             await File.WriteAllTextAsync(path, (header + markdown).ReplaceLineEndings("\n"), cancellationToken).ConfigureAwait(false);
 
             var result = new CompareResult(path, file.FullName, mainK, split.Summary, run.Rows, run.UnavailableReferences);
