@@ -21,7 +21,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var kind = parse.GetValue(model) ?? TextDemoRun.DefaultKind;
     SyntheticTextPopulation population = null!;
     await console.Status().StartAsync($"Training a {kind} model on the synthetic text population...", async _ =>
-        population = await TextDemoRun.TrainAsync(runDirectory, kind, parse.GetValue(seed), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        population = await TextDemoRun.TrainAsync(runDirectory, kind, parse.GetValue(seed), cancellationToken: cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
     // The application wires the model as a service would: run directory, user-state cache, the run's text embedder.
     var services = new ServiceCollection().AddPluralistic(o => o.Device = "cpu");

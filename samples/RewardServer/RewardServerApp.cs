@@ -37,7 +37,7 @@ public static class RewardServerApp
         if (string.IsNullOrWhiteSpace(run))
         {
             run = Path.Combine(Path.GetTempPath(), "pluralistic-reward-server-demo");
-            await TextDemoRun.TrainAsync(run, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TextDemoRun.TrainAsync(run, textEmbedder: options.DemoEmbedder, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);

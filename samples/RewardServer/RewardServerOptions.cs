@@ -6,6 +6,9 @@ public sealed class RewardServerOptions
     /// <summary>The run directory to serve; when empty, a small demo model is trained at start-up into a temporary directory.</summary>
     public string? RunDirectory { get; set; }
 
+    /// <summary>The text embedder of the demo model (when <see cref="RunDirectory"/> is empty): <c>minilm</c>, the sentence encoder (default), or <c>hashed</c>.</summary>
+    public string DemoEmbedder { get; set; } = Pluralistic.Runs.TextEmbedderKinds.DefaultName;
+
     /// <summary>Accepted API keys (header <c>X-Api-Key</c>). Required: the server refuses to start without one.</summary>
     public IList<string> ApiKeys { get; } = [];
 

@@ -19,6 +19,8 @@ internal static class CliApplication
         root.Subcommands.Add(EvaluateCommand.Create(environment));
         root.Subcommands.Add(DemoCommand.Create(environment));
         root.Subcommands.Add(AblateCommand.Create(environment));
+        root.Subcommands.Add(ImportCommand.Create(environment));
+        root.Subcommands.Add(CompareCommand.Create(environment));
         return root;
     }
 

@@ -17,6 +17,9 @@ public sealed class HashedNgramEmbeddingGenerator : IEmbeddingGenerator<string, 
     /// <summary>The provider name in the generator's metadata.</summary>
     public const string ProviderName = "pluralistic-hashed-ngrams";
 
+    /// <summary>The format of files written by <see cref="Save"/> (and its version).</summary>
+    public const string SavedFormat = "pluralistic-hashed-ngrams/1";
+
     private static readonly ConcurrentDictionary<string, Tokenizer> Tokenizers = new(StringComparer.Ordinal);
     private readonly float[] _idf;
     private readonly Tokenizer _tokenizer;
@@ -144,7 +147,7 @@ public sealed class HashedNgramEmbeddingGenerator : IEmbeddingGenerator<string, 
     /// <summary>Writes the generator (options and document frequencies) as JSON.</summary>
     /// <param name="path">The file.</param>
     public void Save(string path) =>
-        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(new SavedGenerator(Format, Options, _idf, Documents), TextJsonContext.Default.SavedGenerator));
+        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(new SavedGenerator(SavedFormat, Options, _idf, Documents), TextJsonContext.Default.SavedGenerator));
 
     /// <summary>Reads a generator written by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
@@ -155,7 +158,7 @@ public sealed class HashedNgramEmbeddingGenerator : IEmbeddingGenerator<string, 
         try
         {
             var saved = JsonSerializer.Deserialize(File.ReadAllBytes(path), TextJsonContext.Default.SavedGenerator);
-            if (saved is null || saved.Format != Format || saved.Options is null || saved.Idf is null)
+            if (saved is null || saved.Format != SavedFormat || saved.Options is null || saved.Idf is null)
             {
                 throw new CorruptRunException(path, $"{Path.GetFileName(path)} is not a saved {ProviderName} embedding generator");
             }
@@ -172,8 +175,6 @@ public sealed class HashedNgramEmbeddingGenerator : IEmbeddingGenerator<string, 
     public void Dispose()
     {
     }
-
-    private const string Format = "pluralistic-hashed-ngrams/1";
 
     private void VisitBuckets(string text, Action<int> visit)
     {

@@ -92,3 +92,18 @@ public sealed class MemoryCachingEmbeddingGenerator : CachingEmbeddingGenerator<
         base.Dispose(disposing);
     }
 }
+
+/// <summary>Adds <see cref="MemoryCachingEmbeddingGenerator"/> to an embedding generator pipeline (Microsoft.Extensions.AI's builder).</summary>
+public static class MemoryCachingEmbeddingGeneratorBuilderExtensions
+{
+    /// <summary>Embeds each distinct text once per process (see <see cref="MemoryCachingEmbeddingGenerator"/>).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="capacity">The most texts kept.</param>
+    /// <returns>The builder.</returns>
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> UseMemoryCache(this EmbeddingGeneratorBuilder<string, Embedding<float>> builder, int capacity = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        return builder.Use(inner => new MemoryCachingEmbeddingGenerator(inner, capacity));
+    }
+}

@@ -20,6 +20,7 @@ var root = new RootCommand("Measures Pluralistic and writes docs/benchmarks.md."
 BenchmarkSection[] all =
 [
     new AccuracySection(),
+    new ParaphraseSection(),
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),
@@ -28,6 +29,7 @@ BenchmarkSection[] all =
     new FspoSection(),
     new InteractiveSection(),
     new ScoringThroughputSection(),
+    new EmbeddingSection(),
     new ServerLoadSection(),
 ];
 

@@ -32,6 +32,9 @@ public enum PreferenceDataError
 
     /// <summary>The file cannot be read.</summary>
     Unreadable,
+
+    /// <summary>The data is valid but too small for what was asked (too few users, or too few pairs per user).</summary>
+    InsufficientData,
 }
 
 /// <summary>

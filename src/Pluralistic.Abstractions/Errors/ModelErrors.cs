@@ -116,3 +116,53 @@ public sealed class UserStateMismatchException : PluralisticException
     /// <summary>The model the state was written for.</summary>
     public string Actual { get; }
 }
+
+/// <summary>
+/// Text would be embedded by another embedder than the one that made the model's training vectors (another model,
+/// another dimension, or vectors that do not reproduce the run's probe sketch): the rewards would be meaningless.
+/// </summary>
+public sealed class EmbedderMismatchException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="expected">The embedder the model was trained with.</param>
+    /// <param name="actual">The embedder given, described.</param>
+    /// <param name="reason">What differs.</param>
+    public EmbedderMismatchException(TextEmbedderInfo expected, string actual, string reason)
+        : base($"the model's training vectors were made by text embedder {expected?.Describe()}, but text would be embedded by {actual}: {reason}; embed with the run's own embedder, or train a run with this one")
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        Expected = expected;
+        Actual = actual;
+        Reason = reason;
+    }
+
+    /// <summary>The embedder the model was trained with.</summary>
+    public TextEmbedderInfo Expected { get; }
+
+    /// <summary>The embedder given, described.</summary>
+    public string Actual { get; }
+
+    /// <summary>What differs.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>A text embedder name is not one this SDK (or a registered extension) can make or rebuild.</summary>
+public sealed class UnknownTextEmbedderException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="name">The name given.</param>
+    /// <param name="available">The embedder kinds that exist.</param>
+    /// <param name="detail">A message to use instead of the default one.</param>
+    public UnknownTextEmbedderException(string name, IReadOnlyList<string> available, string? detail = null)
+        : base(detail ?? $"unknown text embedder '{name}'; available: {string.Join(", ", available ?? [])}")
+    {
+        Name = name;
+        Available = available ?? [];
+    }
+
+    /// <summary>The name given.</summary>
+    public string Name { get; }
+
+    /// <summary>The embedder kinds that exist.</summary>
+    public IReadOnlyList<string> Available { get; }
+}

@@ -26,4 +26,10 @@ public sealed record RewardModelMetadata
 
     /// <summary>A short human description of the model and its options.</summary>
     public string? Description { get; init; }
+
+    /// <summary>
+    /// The text embedder that made the model's training vectors, when the model was opened from a run trained on text;
+    /// text scored with any other embedder is an <see cref="EmbedderMismatchException"/>.
+    /// </summary>
+    public TextEmbedderInfo? TextEmbedder { get; init; }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
+using Pluralistic.Runs;
 using Spectre.Console;
 
 namespace Pluralistic.Cli.Commands;
@@ -31,10 +32,11 @@ internal static class AblateCommand
             DefaultValueFactory = _ => 0,
         };
         var device = CommonOptions.Device();
+        var embedder = CommonOptions.Embedder("the text preset");
         var json = CommonOptions.Json();
         var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
         {
-            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, json,
+            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, embedder, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +62,7 @@ internal static class AblateCommand
                 HeldOutUsers = parse.GetValue(heldOutUsers),
                 HeldOutSeenPairs = parse.GetValue(heldOutPairs),
                 Device = parse.GetValue(device)!,
+                TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 FewShotContextSizes = FewShotOptions.DefaultContextSizes,
             };
             CliData.CheckPresets(options.Presets);

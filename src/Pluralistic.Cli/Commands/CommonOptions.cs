@@ -37,6 +37,12 @@ internal static class CommonOptions
         Description = "Skip invalid records (reporting how many) instead of failing on the first.",
     };
 
+    public static Option<string> Embedder(string what) => new("--embedder")
+    {
+        Description = $"The text embedder for {what}: {string.Join(", ", Runs.TextEmbedderKinds.All.Select(k => $"{k.Name} ({k.Summary})"))}. The run remembers it.",
+        DefaultValueFactory = _ => Runs.TextEmbedderKinds.DefaultName,
+    };
+
     public static Option<string?> Direction() => new("--direction")
     {
         Description = "Score every user with an explicit direction over named objectives, e.g. \"helpfulness=1,verbosity=-0.5\".",

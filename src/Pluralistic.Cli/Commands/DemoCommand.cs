@@ -3,6 +3,7 @@ using System.Globalization;
 using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
+using Pluralistic.Runs;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
@@ -31,10 +32,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => new DirectoryInfo("pluralistic-demo"),
         };
         var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", environment.Kinds.Names)})." };
-        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
+        var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.DemoPresets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
+        var embedder = CommonOptions.Embedder("the text preset");
         var json = CommonOptions.Json();
         var fullTraining = new Option<bool>("--full-training")
         {
@@ -42,7 +44,7 @@ internal static class DemoCommand
         };
         var command = new Command("demo", "Generate the synthetic presets, train every available method, store user states, evaluate, and print results beside the oracle.")
         {
-            output, models, presets, seed, contextPairs, device, json, fullTraining,
+            output, models, presets, seed, contextPairs, device, embedder, json, fullTraining,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,12 +52,13 @@ internal static class DemoCommand
             var directory = parse.GetValue(output)!.FullName;
             var options = new ExperimentOptions
             {
-                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
+                Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.DemoPresets,
                 Kinds = environment.Kinds,
                 Models = CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names,
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 Device = parse.GetValue(device)!,
+                TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 OutputDirectory = directory,
                 ConfigureTrainer = parse.GetValue(fullTraining) ? null : ShortenTraining,
             };

@@ -42,8 +42,8 @@ internal static class GenerateCommand
                 ResponseDimension = parse.GetValue(dimension) ?? defaults.ResponseDimension,
             };
             var directory = parse.GetValue(output)!.FullName;
-            var (oracle, description) = options.Preset == SyntheticTextPopulation.PresetName
-                ? await WriteTextAsync(options, directory, cancellationToken).ConfigureAwait(false)
+            var (oracle, description) = PreparedPopulation.GenerateText(options.Preset, options) is { } text
+                ? await WriteTextAsync(text, directory, cancellationToken).ConfigureAwait(false)
                 : await WriteVectorsAsync(options, directory, cancellationToken).ConfigureAwait(false);
 
             var result = new GenerateResult(
@@ -80,11 +80,10 @@ internal static class GenerateCommand
         return (population.Oracle, population.Description);
     }
 
-    private static async Task<(OracleReport, string)> WriteTextAsync(SyntheticPopulationOptions options, string directory, CancellationToken cancellationToken)
+    private static async Task<(OracleReport, string)> WriteTextAsync(ISyntheticTextPopulation population, string directory, CancellationToken cancellationToken)
     {
-        var population = SyntheticTextPopulation.Generate(options);
         await population.WriteAsync(directory, cancellationToken).ConfigureAwait(false);
-        return (population.Oracle, SyntheticTextPopulation.Describe());
+        return (population.Oracle, population.Description);
     }
 }
 

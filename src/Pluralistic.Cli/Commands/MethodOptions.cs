@@ -49,22 +49,40 @@ internal sealed class MethodOptions
     /// <summary>Applies the flags the user gave, refusing those of other kinds.</summary>
     public RewardTrainerOptions Apply(RewardModelKind kind, RewardTrainerOptions options, ParseResult parse)
     {
-        foreach (var group in _flags.GroupBy(f => f.Option))
+        CheckBelongToAny([kind.Name], parse);
+        return ApplyOwn(options, parse);
+    }
+
+    /// <summary>Fails on a flag the user gave that belongs to none of <paramref name="kinds"/> (commands that train several kinds).</summary>
+    public void CheckBelongToAny(IReadOnlyCollection<string> kinds, ParseResult parse)
+    {
+        foreach (var group in Given(parse))
         {
-            if (parse.GetResult(group.Key) is null)
+            if (!group.Any(f => kinds.Contains(f.Kind.Name)))
             {
-                continue;
+                var owners = string.Join(" or ", group.Select(f => $"--model {f.Kind.Name}"));
+                throw new ArgumentException(kinds.Count == 1
+                    ? $"{group.Key.Name} applies to {owners}, not {kinds.First()}"
+                    : $"{group.Key.Name} applies to {owners}, none of the models chosen ({string.Join(", ", kinds)})");
             }
+        }
+    }
 
-            var entry = group.FirstOrDefault(f => f.Kind == kind);
-            if (entry.Flag is null)
+    /// <summary>Applies the flags the user gave that belong to the kind of <paramref name="options"/>, leaving the others for other kinds.</summary>
+    public RewardTrainerOptions ApplyOwn(RewardTrainerOptions options, ParseResult parse)
+    {
+        foreach (var group in Given(parse))
+        {
+            var entry = group.FirstOrDefault(f => f.Kind.OptionsType.IsInstanceOfType(options));
+            if (entry.Flag is not null)
             {
-                throw new ArgumentException($"{group.Key.Name} applies to {string.Join(" or ", group.Select(f => $"--model {f.Kind.Name}"))}, not {kind.Name}");
+                options = entry.Flag.Apply(options, parse.GetValue(group.Key) ?? string.Empty);
             }
-
-            options = entry.Flag.Apply(options, parse.GetValue(group.Key) ?? string.Empty);
         }
 
         return options;
     }
+
+    private IEnumerable<IGrouping<Option<string?>, (Option<string?> Option, RewardModelKind Kind, KindFlag Flag)>> Given(ParseResult parse) =>
+        _flags.GroupBy(f => f.Option).Where(g => parse.GetResult(g.Key) is not null);
 }

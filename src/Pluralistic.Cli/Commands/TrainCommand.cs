@@ -25,12 +25,13 @@ internal static class TrainCommand
         var threads = CommonOptions.Threads();
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
         var skipInvalid = CommonOptions.SkipInvalid();
+        var embedder = CommonOptions.Embedder("records that carry text without vectors");
         var json = CommonOptions.Json();
         var methodOptions = new MethodOptions(environment.Kinds);
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, json,
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -41,6 +42,7 @@ internal static class TrainCommand
         {
             var quiet = parse.GetValue(json);
             var kind = environment.Kinds.Get(parse.GetValue(model)!);
+            var embedderKind = TextEmbedderKinds.Get(parse.GetValue(embedder)!);
             var directory = parse.GetValue(output)!.FullName;
             if (File.Exists(Path.Combine(directory, Checkpoint.ManifestFile)) && !parse.GetValue(force))
             {
@@ -57,9 +59,11 @@ internal static class TrainCommand
             };
             options.Validate();
 
-            var (dataset, embedder) = await CliData.LoadForTrainingAsync(parse.GetValue(data)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var (dataset, textEmbedder) = await CliData.LoadForTrainingAsync(
+                parse.GetValue(data)!, embedderKind, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            using var disposeEmbedder = textEmbedder;
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), embedder, cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), textEmbedder, cancellationToken).ConfigureAwait(false);
 
             var result = new TrainResult(
                 kind.Name,
@@ -67,15 +71,17 @@ internal static class TrainCommand
                 dataset.Count,
                 dataset.Users.Count,
                 manifest.Weights.Sha256,
-                manifest.Metrics);
+                manifest.Metrics,
+                manifest.TextEmbedder?.Name);
             if (quiet)
             {
                 await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.TrainResult).ConfigureAwait(false);
                 return 0;
             }
 
+            var embedded = manifest.TextEmbedder is { } record ? $" (text embedded by {Markup.Escape(record.Describe())})" : string.Empty;
             environment.Console.MarkupLine(
-                $"Trained [bold]{Markup.Escape(kind.DisplayName)}[/] on {dataset.Count} pairs of {dataset.Users.Count} users; run written to {Markup.Escape(directory)}");
+                $"Trained [bold]{Markup.Escape(kind.DisplayName)}[/] on {dataset.Count} pairs of {dataset.Users.Count} users{embedded}; run written to {Markup.Escape(directory)}");
             var table = new Table().AddColumns("metric", "value");
             foreach (var (name, value) in manifest.Metrics)
             {
@@ -90,4 +96,4 @@ internal static class TrainCommand
 }
 
 /// <summary>The result of <c>train</c>.</summary>
-internal sealed record TrainResult(string Model, string Run, int Records, int Users, string Fingerprint, IReadOnlyDictionary<string, double> Metrics);
+internal sealed record TrainResult(string Model, string Run, int Records, int Users, string Fingerprint, IReadOnlyDictionary<string, double> Metrics, string? TextEmbedder);

@@ -24,29 +24,34 @@ internal static class CliData
         return result.Dataset;
     }
 
-    /// <summary>Loads a file for scoring or adapting with a run: text records are embedded by the run's saved embedder.</summary>
+    /// <summary>
+    /// Loads a file for scoring or adapting with a run: text records are embedded by the embedder the run was trained
+    /// with (rebuilt and verified against the run's record), each distinct text once.
+    /// </summary>
     public static async Task<PreferenceDataset> LoadForRunAsync(
         FileInfo file, DirectoryInfo run, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken)
     {
-        using var embedder = RunDirectory.LoadEmbeddingGenerator(run.FullName);
-        return await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, embedder).ConfigureAwait(false);
+        var embedder = RunDirectory.LoadEmbeddingGenerator(run.FullName);
+        using var cached = embedder is null ? null : new MemoryCachingEmbeddingGenerator(embedder);
+        return await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, cached).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Loads training data. When records carry text without vectors, the offline default embedder is fitted on all
-    /// the file's texts first (and returned, to be saved with the run so scoring embeds text the same way).
+    /// Loads training data. When records carry text without vectors, they are embedded by the chosen embedder kind
+    /// (made from the file's texts, which the hashed generator learns its IDF from), returned to be saved with the run
+    /// so scoring embeds text the same way.
     /// </summary>
-    public static async Task<(PreferenceDataset Data, HashedNgramEmbeddingGenerator? Embedder)> LoadForTrainingAsync(
-        FileInfo file, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken)
+    public static async Task<(PreferenceDataset Data, IEmbeddingGenerator<string, Embedding<float>>? Embedder)> LoadForTrainingAsync(
+        FileInfo file, TextEmbedderKind embedderKind, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken)
     {
-        var texts = new List<string>();
+        var texts = new HashSet<string>(StringComparer.Ordinal);
         var needsEmbedding = false;
         try
         {
             await foreach (var (_, record) in PreferenceJsonl.ReadRecordsAsync(file.FullName, cancellationToken).ConfigureAwait(false))
             {
                 needsEmbedding |= record.ChosenEmbedding is null && record.Chosen is not null;
-                texts.AddRange(new[] { record.Prompt, record.Chosen, record.Rejected }.OfType<string>());
+                texts.UnionWith(new[] { record.Prompt, record.Chosen, record.Rejected }.OfType<string>());
             }
         }
         catch (InvalidPreferenceDataException) when (skipInvalid)
@@ -58,13 +63,28 @@ internal static class CliData
             // Let the loader report the first bad record with its line.
         }
 
-        var embedder = needsEmbedding ? HashedNgramEmbeddingGenerator.Fit(texts) : null;
-        if (embedder is not null && !quiet)
+        if (!needsEmbedding)
         {
-            console.MarkupLine($"Records carry text: fitted the offline embedder ({embedder.Dimension} hashed token n-grams, IDF from {embedder.Documents} distinct texts); it is saved with the run.");
+            return (await LoadAsync(file, skipInvalid, console, quiet, cancellationToken).ConfigureAwait(false), null);
         }
 
-        return (await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, embedder).ConfigureAwait(false), embedder);
+        // Records repeat prompts and replies: the cache embeds each distinct text once.
+        var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(texts));
+        try
+        {
+            if (!quiet)
+            {
+                console.MarkupLine(
+                    $"Records carry text: embedding {texts.Count} distinct texts with [bold]{Markup.Escape(embedderKind.Name)}[/] ({Markup.Escape(TextEmbedderIdentity.Describe(embedder))}); the run remembers it.");
+            }
+
+            return (await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, embedder).ConfigureAwait(false), embedder);
+        }
+        catch
+        {
+            embedder.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Splits a comma-separated option value; <see langword="null"/> when empty.</summary>

@@ -25,4 +25,6 @@ internal static class CliJson
 [JsonSerializable(typeof(Commands.EvaluateResult))]
 [JsonSerializable(typeof(Commands.DemoResult))]
 [JsonSerializable(typeof(Commands.AblateResult))]
+[JsonSerializable(typeof(Data.RatingsImportSummary))]
+[JsonSerializable(typeof(Commands.CompareResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -76,8 +76,11 @@ public static partial class PreferenceJsonl
     public static async Task WriteAsync(string path, IEnumerable<PreferenceRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        await using var stream = File.Create(path);
-        await WriteAsync(stream, records, PreferenceJsonContext.Default.PreferenceRecord, cancellationToken).ConfigureAwait(false);
+        await using var writer = PreferenceJsonlWriter.Create(path);
+        foreach (var record in records)
+        {
+            await writer.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Writes prediction records as JSONL.</summary>

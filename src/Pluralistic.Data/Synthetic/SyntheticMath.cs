@@ -22,6 +22,27 @@ internal static class SyntheticMath
         return v;
     }
 
+    /// <summary>
+    /// Group indices for <paramref name="count"/> users in random order: round(share * count) users for every group
+    /// but the first, which takes the rest.
+    /// </summary>
+    public static int[] AssignGroups(IReadOnlyList<double> shares, int count, Random random)
+    {
+        var groups = new int[count];
+        var next = 0;
+        for (var g = shares.Count - 1; g >= 1; g--)
+        {
+            var n = (int)Math.Round(shares[g] * count);
+            for (var i = 0; i < n && next < count; i++)
+            {
+                groups[next++] = g;
+            }
+        }
+
+        random.Shuffle(groups);
+        return groups;
+    }
+
     public static double[] UnitVector(Random random, int dimension) => Normalize(GaussianVector(random, dimension));
 
     public static double[] Normalize(double[] v)

@@ -37,6 +37,16 @@ public sealed record SyntheticPopulationOptions
 
     /// <summary>For multi-objective presets, the probability that a rating is missing. Default 0.1.</summary>
     public double MissingRatingRate { get; init; } = 0.1;
+
+    /// <summary>Throws when a size is out of range (at least one seen user and one training pair each).</summary>
+    internal void ValidateSizes()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(SeenUsers, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(UnseenUsers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(TrainPairsPerUser);
+        ArgumentOutOfRangeException.ThrowIfNegative(TestPairsPerSeenUser);
+        ArgumentOutOfRangeException.ThrowIfNegative(UnseenPairsPerUser);
+    }
 }
 
 /// <summary>
@@ -183,11 +193,7 @@ public sealed class SyntheticPopulation
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ResponseDimension, 2);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.SeenUsers, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.UnseenUsers);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TrainPairsPerUser);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.TestPairsPerSeenUser);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.UnseenPairsPerUser);
+        options.ValidateSizes();
         return new SyntheticPopulation(options);
     }
 
@@ -289,15 +295,8 @@ public sealed class SyntheticPopulation
     /// <param name="directory">The output directory (created when missing).</param>
     /// <param name="cancellationToken">Cancels writing.</param>
     /// <returns>A task.</returns>
-    public async Task WriteAsync(string directory, CancellationToken cancellationToken = default)
-    {
-        Directory.CreateDirectory(directory);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "train.jsonl"), Train, cancellationToken).ConfigureAwait(false);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_seen.jsonl"), TestSeen, cancellationToken).ConfigureAwait(false);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_unseen.jsonl"), TestUnseen, cancellationToken).ConfigureAwait(false);
-        await using var oracle = File.Create(Path.Combine(directory, "oracle.json"));
-        await JsonSerializer.SerializeAsync(oracle, Oracle, OracleJson.Indented.OracleReport, cancellationToken).ConfigureAwait(false);
-    }
+    public Task WriteAsync(string directory, CancellationToken cancellationToken = default) =>
+        SyntheticFiles.WriteAsync(directory, Train, TestSeen, TestUnseen, Oracle, cancellationToken);
 
     /// <summary>Reads an <c>oracle.json</c> written by <see cref="WriteAsync"/>.</summary>
     /// <param name="path">The file.</param>
@@ -329,19 +328,7 @@ public sealed class SyntheticPopulation
 
     private List<UserId> DrawUsers(string prefix, int count, Random random)
     {
-        var groups = new int[count];
-        var next = 0;
-        var shares = _preset.Groups;
-        for (var g = shares.Count - 1; g >= 1; g--)
-        {
-            var n = (int)Math.Round(shares[g].Share * count);
-            for (var i = 0; i < n && next < count; i++)
-            {
-                groups[next++] = g;
-            }
-        }
-
-        random.Shuffle(groups);
+        var groups = SyntheticMath.AssignGroups(_preset.Groups.Select(g => g.Share).ToList(), count, random);
         var users = new List<UserId>(count);
         for (var i = 0; i < count; i++)
         {
@@ -466,6 +453,26 @@ public sealed class SyntheticPopulation
         OracleSample.Summarize(samples.Select(s => new OracleSample(s.Group, s.OracleCorrect, s.SingleCorrect)).ToList(), GroupNames);
 
     private sealed record Sample(PreferenceRecord Record, int Group, bool OracleCorrect, bool SingleCorrect);
+}
+
+/// <summary>Writes a synthetic population's files: <c>train.jsonl</c>, <c>test_seen.jsonl</c>, <c>test_unseen.jsonl</c> and <c>oracle.json</c>.</summary>
+internal static class SyntheticFiles
+{
+    public static async Task WriteAsync(
+        string directory,
+        IReadOnlyList<PreferenceRecord> train,
+        IReadOnlyList<PreferenceRecord> testSeen,
+        IReadOnlyList<PreferenceRecord> testUnseen,
+        OracleReport oracle,
+        CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "train.jsonl"), train, cancellationToken).ConfigureAwait(false);
+        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_seen.jsonl"), testSeen, cancellationToken).ConfigureAwait(false);
+        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_unseen.jsonl"), testUnseen, cancellationToken).ConfigureAwait(false);
+        await using var file = File.Create(Path.Combine(directory, "oracle.json"));
+        await JsonSerializer.SerializeAsync(file, oracle, OracleJson.Indented.OracleReport, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Indented JSON for the oracle report (read by people as well as programs).</summary>

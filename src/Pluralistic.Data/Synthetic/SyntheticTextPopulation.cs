@@ -11,7 +11,7 @@ namespace Pluralistic.Data;
 /// reward is therefore at chance on the contested pairs, while a personalised one can learn each user's side from
 /// a few pairs. Records carry an extra <c>topic</c> key (ignored by training, kept for analysis).
 /// </summary>
-public sealed class SyntheticTextPopulation
+public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
 {
     /// <summary>The preset name.</summary>
     public const string PresetName = "text";
@@ -87,6 +87,12 @@ public sealed class SyntheticTextPopulation
         };
     }
 
+    /// <inheritdoc/>
+    public string Preset => PresetName;
+
+    /// <inheritdoc/>
+    public string Description => Describe();
+
     /// <summary>The options the population was drawn with (the response dimension does not apply: records are text).</summary>
     public SyntheticPopulationOptions Options { get; }
 
@@ -133,6 +139,9 @@ public sealed class SyntheticTextPopulation
     public static bool IsContested(PreferenceRecord record) =>
         record?.ExtensionData is { } extra && extra.TryGetValue("topic", out var topic) && topic.GetString() == ContestedTopic;
 
+    /// <inheritdoc/>
+    bool ISyntheticTextPopulation.IsContestedPair(PreferenceRecord record) => IsContested(record);
+
     /// <summary>The group of a user.</summary>
     /// <param name="user">A seen or unseen user.</param>
     /// <returns>The group.</returns>
@@ -172,15 +181,8 @@ public sealed class SyntheticTextPopulation
     /// <param name="directory">The output directory.</param>
     /// <param name="cancellationToken">Cancels writing.</param>
     /// <returns>A task.</returns>
-    public async Task WriteAsync(string directory, CancellationToken cancellationToken = default)
-    {
-        Directory.CreateDirectory(directory);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "train.jsonl"), Train, cancellationToken).ConfigureAwait(false);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_seen.jsonl"), TestSeen, cancellationToken).ConfigureAwait(false);
-        await PreferenceJsonl.WriteAsync(Path.Combine(directory, "test_unseen.jsonl"), TestUnseen, cancellationToken).ConfigureAwait(false);
-        await using var oracle = File.Create(Path.Combine(directory, "oracle.json"));
-        await JsonSerializer.SerializeAsync(oracle, Oracle, OracleJson.Indented.OracleReport, cancellationToken).ConfigureAwait(false);
-    }
+    public Task WriteAsync(string directory, CancellationToken cancellationToken = default) =>
+        SyntheticFiles.WriteAsync(directory, Train, TestSeen, TestUnseen, Oracle, cancellationToken);
 
     private List<UserId> DrawUsers(string prefix, int count, Random random)
     {

@@ -14,6 +14,14 @@ public sealed record EvaluationOptions
     public int ContextPairs { get; init; }
 
     /// <summary>
+    /// When set, each user's records from this position on (in record order) are the queries, and the records between
+    /// the context pairs and it are neither adapted from nor scored — so that evaluations with different
+    /// <see cref="ContextPairs"/> score the same queries, as the points of a few-shot curve do. At least
+    /// <see cref="ContextPairs"/>. <see langword="null"/> (the default): the queries start right after the context pairs.
+    /// </summary>
+    public int? QueryStart { get; init; }
+
+    /// <summary>
     /// When true, a user with no state (and no context pairs) is scored with the population-level (cold-start)
     /// state instead of failing with <see cref="UnknownUserException"/>.
     /// </summary>

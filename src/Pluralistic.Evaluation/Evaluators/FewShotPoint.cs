@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pluralistic.Evaluation;
 
 /// <summary>One point of a few-shot curve: the metrics of the queries after each user was adapted from k pairs.</summary>
@@ -6,6 +8,10 @@ namespace Pluralistic.Evaluation;
 /// <param name="AdaptationTime">Wall-clock time of adapting every user from k pairs.</param>
 public sealed record FewShotPoint(int ContextPairs, PreferenceMetrics Metrics, TimeSpan AdaptationTime)
 {
+    /// <summary>The predictions of the queries (<see cref="FewShotCurve.QueryData"/>), when kept; not serialised.</summary>
+    [JsonIgnore]
+    public PairPredictions? Predictions { get; init; }
+
     /// <summary>The strict accuracy on the queries.</summary>
     public double Accuracy => Metrics.Accuracy;
 

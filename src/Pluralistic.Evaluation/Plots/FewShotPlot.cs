@@ -31,6 +31,10 @@ public static class FewShotPlot
             line.LegendText = curves[m].Name;
             line.LineWidth = 2;
             line.MarkerSize = 7;
+            if (options.DashedSeries.Contains(curves[m].Name))
+            {
+                line.LinePattern = LinePattern.Dashed;
+            }
         }
 
         if (oracleAccuracy is { } oracle)

@@ -16,6 +16,12 @@ public sealed record PlotOptions
     public string? Title { get; init; }
 
     /// <summary>
+    /// Names of series drawn with dashed lines, for example reference rows beside the methods (few-shot curves and reliability diagrams).
+    /// Default: none.
+    /// </summary>
+    public IReadOnlyCollection<string> DashedSeries { get; init; } = [];
+
+    /// <summary>
     /// The font of every text. Set explicitly so that output does not depend on which font the system picks as its
     /// default (a font the system lacks falls back to ScottPlot's default).
     /// </summary>

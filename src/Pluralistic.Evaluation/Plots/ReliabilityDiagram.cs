@@ -33,6 +33,10 @@ public static class ReliabilityDiagram
             line.LegendText = $"{models[m].Name} (ECE {MetricsFormat.Number(models[m].Metrics.Ece)})";
             line.LineWidth = 2;
             line.MarkerSize = 7;
+            if (options.DashedSeries.Contains(models[m].Name))
+            {
+                line.LinePattern = LinePattern.Dashed;
+            }
         }
 
         plot.Axes.SetLimits(0.48, 1.02, 0, 1.02);

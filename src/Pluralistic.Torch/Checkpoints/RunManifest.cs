@@ -57,8 +57,14 @@ public sealed record RunManifest
     /// <summary>Where the per-user states are.</summary>
     public UserStoreInfo? UserStore { get; init; }
 
-    /// <summary>The embedding generator the run was trained with, when it embedded text (a file in the run directory).</summary>
+    /// <summary>
+    /// The hashed n-gram generator's file in the run directory, when the run embedded text with it. Runs written before
+    /// <see cref="TextEmbedder"/> existed have only this (they are hashed); newer hashed runs write both.
+    /// </summary>
     public string? EmbeddingGeneratorFile { get; init; }
+
+    /// <summary>The text embedder that made the training vectors (name, model, version, dimension, probe sketch), when the run was trained on text.</summary>
+    public TextEmbedderInfo? TextEmbedder { get; init; }
 }
 
 /// <summary>What a model was trained on.</summary>

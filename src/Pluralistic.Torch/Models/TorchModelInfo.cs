@@ -38,12 +38,15 @@ public sealed record TorchModelInfo
     /// <summary>Training metrics (recorded in the manifest).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
-    /// <summary>This description with what a saved run recorded at training time: seed, training data and metrics.</summary>
+    /// <summary>The text embedder that made the training vectors, when the model was opened from a run trained on text.</summary>
+    public TextEmbedderInfo? TextEmbedder { get; init; }
+
+    /// <summary>This description with what a saved run recorded at training time: seed, training data, metrics and text embedder.</summary>
     /// <param name="manifest">The run's manifest.</param>
     /// <returns>The description of the loaded model.</returns>
     public TorchModelInfo FromManifest(RunManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics };
+        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics, TextEmbedder = manifest.TextEmbedder };
     }
 }

@@ -554,5 +554,6 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         IsPersonalized = Info.IsPersonalized,
         ObjectiveNames = Info.ObjectiveNames,
         Description = Info.Description,
+        TextEmbedder = Info.TextEmbedder,
     };
 }

@@ -72,9 +72,19 @@ public sealed class UserRewardModelBuilder
             model = StoreDecoratedRewardModel.Create(model, _storeDecorators.Select(d => (Func<IUserStateStore, IUserStateStore>)(store => d(store, services))));
         }
 
-        for (var i = _layers.Count - 1; i >= 0; i--)
+        try
         {
-            model = _layers[i](model, services) ?? throw new InvalidOperationException($"layer {i} of the user reward model builder returned null");
+            for (var i = _layers.Count - 1; i >= 0; i--)
+            {
+                model = _layers[i](model, services) ?? throw new InvalidOperationException($"layer {i} of the user reward model builder returned null");
+            }
+        }
+        catch
+        {
+            // A layer that refuses the model (for example another text embedder than the run's) must not leave the
+            // model built so far, and the store it holds open, behind.
+            model.Dispose();
+            throw;
         }
 
         return model;

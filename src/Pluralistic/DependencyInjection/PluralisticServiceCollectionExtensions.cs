@@ -70,7 +70,8 @@ public static class PluralisticServiceCollectionExtensions
 
     /// <summary>
     /// Registers the model of a run directory (singleton). The run is checked when the host starts; the model opens
-    /// with its saved text embedder, if it has one, so the text convenience methods work.
+    /// with the text embedder it was trained with, if any (rebuilt and verified against the run's record, behind an
+    /// in-memory cache), so the text convenience methods work.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="runDirectory">The run directory.</param>
@@ -123,16 +124,24 @@ public static class PluralisticServiceCollectionExtensions
             var device = run.Device ?? sp.GetService<IOptions<RuntimeOptions>>()?.Value.Device ?? "auto";
             var kinds = sp.GetService<RewardModelKindRegistry>() ?? RewardModelKinds.BuiltIn;
             var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device, Kinds = kinds });
-            var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
-            if (embedder is null)
+            Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? generator = null;
+            try
             {
-                return model;
-            }
+                var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
+                if (embedder is null)
+                {
+                    return model;
+                }
 
-            var generator = run.EmbeddingCacheCapacity > 0
-                ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity)
-                : (Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>)embedder;
-            return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
+                generator = run.EmbeddingCacheCapacity > 0 ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity) : embedder;
+                return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
+            }
+            catch
+            {
+                generator?.Dispose();
+                model.Dispose();
+                throw;
+            }
         };
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Pluralistic.Data;
 using Pluralistic.Evaluation;
 
 namespace Pluralistic.Experiments;
@@ -29,7 +28,7 @@ public static class AblationReport
             var first = presetRows[0];
             text.AppendLine(CultureInfo.InvariantCulture, $"### {preset.Key}");
             text.AppendLine();
-            text.AppendLine(Describe(preset.Key));
+            text.AppendLine(PreparedPopulation.Describe(preset.Key));
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Oracle accuracy: seen {MetricsFormat.Percent(first.Seen.OracleAccuracy)}, unseen {MetricsFormat.Percent(first.Unseen.OracleAccuracy)}. Best single reward: seen {MetricsFormat.Percent(first.BestSingleSeen)}, unseen {MetricsFormat.Percent(first.BestSingleUnseen)}.");
             text.AppendLine();
@@ -139,7 +138,4 @@ public static class AblationReport
 
     private static MarkdownTable FewShotTable(List<(string Model, FewShotCurve Curve)> curves) =>
         MetricsTable.FewShot(curves.Select(c => (c.Model, c.Curve)));
-
-    private static string Describe(string preset) =>
-        preset == SyntheticTextPopulation.PresetName ? SyntheticTextPopulation.Describe() : SyntheticPopulation.Describe(preset);
 }

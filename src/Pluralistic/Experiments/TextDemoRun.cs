@@ -18,13 +18,15 @@ public static class TextDemoRun
     /// <param name="directory">Where to write it.</param>
     /// <param name="kind">The model kind, or <see langword="null"/> for <see cref="DefaultKind"/>.</param>
     /// <param name="seed">The population and training seed.</param>
+    /// <param name="textEmbedder">The text embedder (a name of <see cref="TextEmbedderKinds"/>), or <see langword="null"/> for the sentence encoder.</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <returns>The population the model was trained on (its unseen users are fresh users to simulate).</returns>
-    public static async Task<SyntheticTextPopulation> TrainAsync(string directory, string? kind = null, int seed = 0, CancellationToken cancellationToken = default)
+    public static async Task<SyntheticTextPopulation> TrainAsync(string directory, string? kind = null, int seed = 0, string? textEmbedder = null, CancellationToken cancellationToken = default)
     {
         var modelKind = RewardModelKinds.BuiltIn.Get(kind ?? DefaultKind);
+        var embedderKind = TextEmbedderKinds.Get(textEmbedder ?? TextEmbedderKinds.DefaultName);
         var population = SyntheticTextPopulation.Generate(new SyntheticPopulationOptions { Seed = seed, SeenUsers = 80, UnseenUsers = 20, TrainPairsPerUser = 30 });
-        using var embedder = HashedNgramEmbeddingGenerator.Fit(population.Train.SelectMany(r => new[] { r.Prompt!, r.Chosen!, r.Rejected! }), new HashedNgramOptions { Dimension = 256 });
+        using var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(PreparedPopulation.DistinctTexts(population.Train)));
         var data = await SyntheticTextPopulation.ToDatasetAsync(population.Train, embedder, cancellationToken).ConfigureAwait(false);
         using var model = modelKind.Train(modelKind.CreateDefaultOptions() with { Device = "cpu", Seed = seed }, data, cancellationToken: cancellationToken);
         await RunDirectory.SaveAsync(model, directory, overwrite: true, embedder, cancellationToken).ConfigureAwait(false);

@@ -1,13 +1,14 @@
+using Microsoft.Extensions.AI;
 using Pluralistic.Models;
 using Pluralistic.Storage.LiteDb;
-using Pluralistic.Text;
 using Pluralistic.Torch;
 
 namespace Pluralistic.Runs;
 
 /// <summary>
 /// A trained model on disk: <c>manifest.json</c> (kind, options, dimensions, seed, training-data fingerprint,
-/// metrics, SHA-256 of the weights), <c>weights.bin</c> and the per-user state store <c>users.db</c> (LiteDB).
+/// metrics, SHA-256 of the weights, the text embedder), <c>weights.bin</c>, the per-user state store <c>users.db</c>
+/// (LiteDB) and, for runs trained on text with the hashed generator, its <c>embedder.json</c>.
 /// Self-contained: a run directory can be copied to another machine and opened there.
 /// </summary>
 public static class RunDirectory
@@ -15,22 +16,27 @@ public static class RunDirectory
     /// <summary>The user state store's file name.</summary>
     public const string UserStoreFile = "users.db";
 
-    /// <summary>The saved text embedder's file name (runs trained on text).</summary>
+    /// <summary>The saved hashed n-gram generator's file name (runs trained on text with it).</summary>
     public const string EmbeddingGeneratorFile = "embedder.json";
 
     /// <summary>Writes a model and its users' states as a run directory.</summary>
     /// <param name="model">The trained model.</param>
     /// <param name="directory">The directory (created when missing).</param>
     /// <param name="overwrite">Replace a run already in the directory.</param>
-    /// <param name="embeddingGenerator">The text embedder the model was trained with, saved so scoring embeds text the same way.</param>
+    /// <param name="embeddingGenerator">
+    /// The text embedder the training vectors came from: recorded in the manifest (name, model, version, dimension,
+    /// probe sketch; see <see cref="TextEmbedderKinds"/>) and, for the hashed generator, saved, so opening the run
+    /// rebuilds it and scoring embeds text exactly as training did.
+    /// </param>
     /// <param name="cancellationToken">Cancels writing before the manifest is written.</param>
     /// <returns>The manifest written.</returns>
     /// <exception cref="RunDirectoryException">The directory already holds a run and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="DimensionMismatchException">The embedder's vectors do not have the model's response dimension.</exception>
     public static async Task<RunManifest> SaveAsync(
         TorchUserRewardModel model,
         string directory,
         bool overwrite = false,
-        HashedNgramEmbeddingGenerator? embeddingGenerator = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -68,34 +74,34 @@ public static class RunDirectory
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var embedderPath = Path.Combine(directory, EmbeddingGeneratorFile);
-        File.Delete(embedderPath);
-        embeddingGenerator?.Save(embedderPath);
+        File.Delete(Path.Combine(directory, EmbeddingGeneratorFile));
+        var embedder = embeddingGenerator is null ? null : await TextEmbedderKinds.SaveAsync(embeddingGenerator, directory, cancellationToken).ConfigureAwait(false);
+        if (embedder is not null && embedder.Dimension != model.Metadata.ResponseDimension)
+        {
+            throw new DimensionMismatchException("text embedder vector", model.Metadata.ResponseDimension, embedder.Dimension);
+        }
+
         var manifest = model.CreateManifest() with
         {
             UserStore = new UserStoreInfo("litedb", UserStoreFile),
-            EmbeddingGeneratorFile = embeddingGenerator is null ? null : EmbeddingGeneratorFile,
+            TextEmbedder = embedder,
+            // Written for hashed runs as before, so an older SDK still finds the generator.
+            EmbeddingGeneratorFile = embedder?.Name == TextEmbedderKinds.Hashed ? embedder.File : null,
         };
         return Checkpoint.Write(directory, manifest, model.SerializeWeights());
     }
 
-    /// <summary>The text embedder saved with a run, or <see langword="null"/> when the run was trained on vectors.</summary>
+    /// <summary>
+    /// The text embedder a run was trained with, rebuilt (the hashed generator from its saved file, the sentence
+    /// encoder from its package), or <see langword="null"/> when the run was trained on vectors. Before its first
+    /// embeddings it verifies that it reproduces the run's probe sketch.
+    /// </summary>
     /// <param name="directory">The run directory.</param>
-    /// <returns>The embedder.</returns>
+    /// <returns>The embedder (the caller disposes it).</returns>
     /// <exception cref="RunDirectoryException">The manifest names an embedder file that is missing or damaged.</exception>
-    public static HashedNgramEmbeddingGenerator? LoadEmbeddingGenerator(string directory)
-    {
-        var manifest = Checkpoint.ReadManifest(directory);
-        if (manifest.EmbeddingGeneratorFile is not { } file)
-        {
-            return null;
-        }
-
-        var path = Path.Combine(directory, Path.GetFileName(file));
-        return File.Exists(path)
-            ? HashedNgramEmbeddingGenerator.Load(path)
-            : throw new CorruptRunException(path, $"the run is incomplete: {file} is missing");
-    }
+    /// <exception cref="UnknownTextEmbedderException">The run's embedder is not one this SDK can rebuild.</exception>
+    public static IEmbeddingGenerator<string, Embedding<float>>? LoadEmbeddingGenerator(string directory) =>
+        TextEmbedderKinds.FromManifest(Checkpoint.ReadManifest(directory)) is { } embedder ? TextEmbedderKinds.Rebuild(embedder, directory) : null;
 
     /// <summary>Opens a run directory, verifying the manifest, the weights' hash and the store.</summary>
     /// <param name="directory">The run directory.</param>
@@ -107,6 +113,8 @@ public static class RunDirectory
     {
         options ??= new RunOpenOptions();
         var (manifest, weights) = Checkpoint.Read(directory);
+        // Runs from before the embedder record are hashed: the model still learns which embedder it expects.
+        manifest = manifest with { TextEmbedder = TextEmbedderKinds.FromManifest(manifest) };
         var storeFile = manifest.UserStore?.File ?? UserStoreFile;
         var storePath = Path.Combine(directory, storeFile);
         if (!File.Exists(storePath))

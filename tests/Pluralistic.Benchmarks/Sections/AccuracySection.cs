@@ -21,6 +21,8 @@ internal sealed class AccuracySection : BenchmarkSection
     {
         var options = new ExperimentOptions
         {
+            // The paraphrase preset has its own section, with both text embedders.
+            Presets = PreparedPopulation.DemoPresets,
             Seed = context.Seed,
             Device = "cpu",
             ContextPairs = 10,
@@ -31,7 +33,7 @@ internal sealed class AccuracySection : BenchmarkSection
         AccuracyResults.Rows = rows;
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Populations from `SyntheticPopulation` and `SyntheticTextPopulation` (seed {context.Seed}; {options.Population.SeenUsers} seen users x {options.Population.TrainPairsPerUser} training pairs and {options.Population.TestPairsPerSeenUser} held-out pairs each; {options.Population.UnseenUsers} unseen users x {options.Population.UnseenPairsPerUser} pairs, the first {options.ContextPairs} used as context). Every model with its default options, trained on CPU, saved as a run and reopened before evaluation. *Oracle* is each user's hidden reward on the same pairs; *best single* is the population-mean hidden reward; *gap closed* is (model - BT) / (oracle - BT); *context sensitivity* is the fraction of unseen users' query predictions that flip when their context labels are flipped; *active latent units* (VPL) counts the latent dimensions whose posterior mean varies across seen users (variance above 0.01; 0 would be posterior collapse). Few-shot curves score the same queries (each unseen user's pairs after the 20th) after k = 1, 2, 5, 10, 20 context pairs. The same report comes from `pluralistic ablate`.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Populations from `SyntheticPopulation` and `SyntheticTextPopulation` (seed {context.Seed}; {options.Population.SeenUsers} seen users x {options.Population.TrainPairsPerUser} training pairs and {options.Population.TestPairsPerSeenUser} held-out pairs each; {options.Population.UnseenUsers} unseen users x {options.Population.UnseenPairsPerUser} pairs, the first {options.ContextPairs} used as context). The text preset's prompts and replies are embedded by the {options.TextEmbedder} text embedder ({Runs.TextEmbedderKinds.Get(options.TextEmbedder).Summary}), the default of `ExperimentOptions.TextEmbedder`. Every model with its default options, trained on CPU, saved as a run and reopened before evaluation. *Oracle* is each user's hidden reward on the same pairs; *best single* is the population-mean hidden reward; *gap closed* is (model - BT) / (oracle - BT); *context sensitivity* is the fraction of unseen users' query predictions that flip when their context labels are flipped; *active latent units* (VPL) counts the latent dimensions whose posterior mean varies across seen users (variance above 0.01; 0 would be posterior collapse). Few-shot curves score the same queries (each unseen user's pairs after the 20th) after k = 1, 2, 5, 10, 20 context pairs. The same report comes from `pluralistic ablate`.");
         text.AppendLine();
         text.AppendLine(AblationReport.Write(rows, Path.Combine(context.DocsDirectory, "images"), "images/", options.ContextPairs));
         foreach (var bt in rows.Where(r => r.Model == "bt"))

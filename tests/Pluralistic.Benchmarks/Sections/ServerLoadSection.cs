@@ -12,7 +12,10 @@ namespace Pluralistic.Benchmarks.Sections;
 
 /// <summary>
 /// The reward server under load: POST /score for one user with 16 candidates, from concurrent HTTP/1.1 clients over
-/// loopback to a real Kestrel, for a fixed time. Reports throughput, latency percentiles and errors.
+/// loopback to a real Kestrel, for a fixed time. The demo run with the sentence encoder is measured twice — candidates
+/// the server has embedded before (its embedding cache answers) and new candidate texts in every request (each one
+/// encoded) — and the demo run with the hashed generator on new texts beside it. Reports throughput, latency
+/// percentiles and errors.
 /// </summary>
 internal sealed class ServerLoadSection : BenchmarkSection
 {
@@ -26,42 +29,10 @@ internal sealed class ServerLoadSection : BenchmarkSection
     {
         var duration = TimeSpan.FromSeconds(context.Quick ? 3 : 20);
         var concurrency = 32;
-        var run = Path.Combine(Path.GetTempPath(), "pluralistic-bench-server-run");
-        context.Log("  server: training the demo model");
-        await Pluralistic.Experiments.TextDemoRun.TrainAsync(run, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-        await using var app = await RewardServerApp.BuildAsync(
-            ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"],
-            o =>
-            {
-                o.RunDirectory = run;
-                o.ApiKeys.Add("bench");
-            },
-            cancellationToken).ConfigureAwait(false);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-        var kind = app.Services.GetRequiredService<IUserRewardModel>().Metadata.Kind;
-
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        using var client = new HttpClient(handler) { BaseAddress = address };
-        client.DefaultRequestHeaders.Add(RewardServerApp.ApiKeyHeader, "bench");
-        var body = new
-        {
-            user_id = "user-0001",
-            prompt = "Which pet should I get?",
-            candidates = Enumerable.Range(0, Candidates).Select(i => $"Candidate {i % 4}: " + (i % 2 == 0 ? "Sure! Get a dog: loyal and playful. Enjoy!" : "Happy to help. A cat is calm, independent and easy to care for.")).ToArray(),
-        };
-
-        // Warm up (JIT, connection pool, caches), then measure.
-        await LoadAsync(client, body, concurrency, TimeSpan.FromSeconds(context.Quick ? 1 : 3), cancellationToken).ConfigureAwait(false);
-        context.Log($"  server: {concurrency} clients for {duration.TotalSeconds:F0} s");
-        var (latencies, errors, elapsed) = await LoadAsync(client, body, concurrency, duration, cancellationToken).ConfigureAwait(false);
-        await app.StopAsync(cancellationToken).ConfigureAwait(false);
-
-        latencies.Sort();
-        double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
         var table = new MarkdownTable()
             .AddColumn("model")
+            .AddColumn("text embedder")
+            .AddColumn("candidates")
             .AddColumn("requests", ColumnAlignment.Right)
             .AddColumn("errors", ColumnAlignment.Right)
             .AddColumn("requests / s", ColumnAlignment.Right)
@@ -69,29 +40,75 @@ internal sealed class ServerLoadSection : BenchmarkSection
             .AddColumn("p95 ms", ColumnAlignment.Right)
             .AddColumn("p99 ms", ColumnAlignment.Right)
             .AddColumn("max ms", ColumnAlignment.Right);
-        table.AddRow(
-            kind,
-            latencies.Count.ToString("N0", CultureInfo.InvariantCulture),
-            errors.ToString(CultureInfo.InvariantCulture),
-            (latencies.Count / elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture),
-            Ms(Percentile(0.50)),
-            Ms(Percentile(0.95)),
-            Ms(Percentile(0.99)),
-            Ms(latencies.Count == 0 ? double.NaN : latencies[^1]));
+        var load = EmbeddingSection.LoadAverage();
+        Uri? address = null;
+        foreach (var embedder in new[] { Runs.TextEmbedderKinds.MiniLm, Runs.TextEmbedderKinds.Hashed })
+        {
+            var run = Path.Combine(Path.GetTempPath(), "pluralistic-bench-server-run-" + embedder);
+            context.Log($"  server: training the demo model ({embedder})");
+            await Pluralistic.Experiments.TextDemoRun.TrainAsync(run, textEmbedder: embedder, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            await using var app = await RewardServerApp.BuildAsync(
+                ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"],
+                o =>
+                {
+                    o.RunDirectory = run;
+                    o.ApiKeys.Add("bench");
+                },
+                cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+            var kind = app.Services.GetRequiredService<IUserRewardModel>().Metadata.Kind;
+
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+            using var client = new HttpClient(handler) { BaseAddress = address };
+            client.DefaultRequestHeaders.Add(RewardServerApp.ApiKeyHeader, "bench");
+            var workloads = embedder == Runs.TextEmbedderKinds.MiniLm ? new[] { false, true } : [true];
+            foreach (var fresh in workloads)
+            {
+                // Warm up (JIT, connection pool, model load, caches), then measure.
+                await LoadAsync(client, Body(fresh), concurrency, TimeSpan.FromSeconds(context.Quick ? 1 : 3), cancellationToken).ConfigureAwait(false);
+                context.Log($"  server: {embedder}, {(fresh ? "new" : "repeated")} candidates, {concurrency} clients for {duration.TotalSeconds:F0} s");
+                var (latencies, errors, elapsed) = await LoadAsync(client, Body(fresh), concurrency, duration, cancellationToken).ConfigureAwait(false);
+                latencies.Sort();
+                double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+                table.AddRow(
+                    kind,
+                    embedder,
+                    fresh ? "new texts every request" : "repeated (cached)",
+                    latencies.Count.ToString("N0", CultureInfo.InvariantCulture),
+                    errors.ToString(CultureInfo.InvariantCulture),
+                    (latencies.Count / elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture),
+                    Ms(Percentile(0.50)),
+                    Ms(Percentile(0.95)),
+                    Ms(Percentile(0.99)),
+                    Ms(latencies.Count == 0 ? double.NaN : latencies[^1]));
+            }
+
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {kind} model on the text preset with a 256-dimensional offline embedder), with its production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, API key) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. Server and clients share the machine's {Environment.ProcessorCount} cores.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {Pluralistic.Experiments.TextDemoRun.DefaultKind} model on the text preset), once trained with the sentence encoder (all-MiniLM-L6-v2, 384-d, the default) and once with the hashed n-gram generator (512-d), with the server's production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, API key) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. *Repeated* candidates are the same 16 replies in every request (after the first, the embedding cache answers: the cost of scoring alone); *new texts* are 16 replies never sent before in every request, so each is encoded (the cost of embedding them). Server and clients share the machine's {Environment.ProcessorCount} cores; load (1-minute average) when the section started: {load}.");
         text.AppendLine();
         text.AppendLine(table.ToString());
         return text.ToString();
     }
 
+    private static Func<long, object> Body(bool fresh) => request => new
+    {
+        user_id = "user-0001",
+        prompt = "Which pet should I get?",
+        candidates = Enumerable.Range(0, Candidates).Select(i => (fresh ? $"Reply {request}-{i}. " : $"Candidate {i % 4}: ") + (i % 2 == 0 ? "Sure! Get a dog: loyal and playful. Enjoy!" : "Happy to help. A cat is calm, independent and easy to care for.")).ToArray(),
+    };
+
     private static string Ms(double milliseconds) => milliseconds.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> LoadAsync<T>(HttpClient client, T body, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> LoadAsync(HttpClient client, Func<long, object> body, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
     {
         var latencies = new List<double>[concurrency];
         var errors = 0;
+        var requests = 0L;
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(async worker =>
         {
@@ -101,7 +118,7 @@ internal sealed class ServerLoadSection : BenchmarkSection
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await client.PostAsJsonAsync(new Uri("/score", UriKind.Relative), body, cancellationToken).ConfigureAwait(false);
+                    using var response = await client.PostAsJsonAsync(new Uri("/score", UriKind.Relative), body(Interlocked.Increment(ref requests)), cancellationToken).ConfigureAwait(false);
                     await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {

@@ -213,4 +213,29 @@ public class RewardModelEvaluatorTests
         Assert.True(curve.Points[1].Accuracy > 0.6, $"k=3: {curve.Points[1].Accuracy}");
         Assert.NotNull(await model.UserStates.GetAsync(new UserId("s0")));
     }
+
+    [Fact]
+    public async Task A_query_start_scores_the_few_shot_curves_queries_at_any_k_and_keeps_their_predictions()
+    {
+        using var model = await TrainedAsync();
+        var unseen = OpposingUsers.Generate(users: 6, pairsPerUser: 14, seed: 11, prefix: "n");
+        var curve = await RewardModelEvaluator.FewShotCurveAsync(model, unseen, new FewShotOptions { ContextSizes = [2, 8] });
+
+        var atTwo = await RewardModelEvaluator.EvaluateAsync(model, unseen, new EvaluationOptions { ContextPairs = 2, QueryStart = 8, MeasureContextSensitivity = true });
+
+        // Records 2..7 of each user are neither context nor queries: the queries are the curve's, and so is the figure.
+        Assert.Equal(curve.QueryRecords, atTwo.Records);
+        Assert.Equal(12, atTwo.ContextRecords);
+        Assert.Equal((curve.Points[0].Metrics.Accuracy, curve.Points[0].Metrics.LogLoss), (atTwo.Metrics.Accuracy, atTwo.Metrics.LogLoss));
+        Assert.Equal(curve.Points[0].Predictions!.Probabilities(), atTwo.Predictions.Probabilities());
+        Assert.NotNull(atTwo.ContextSensitivity);
+
+        // A curve's point reads as an evaluation of its queries, so two curves compare by PairedComparison.
+        var point = curve.EvaluationAt(8);
+        Assert.Equal(curve.QueryRecords, point.Records);
+        Assert.Equal(curve.Points[1].Metrics.Accuracy, PreferenceMetrics.Compute(point.ScoredData, point.Predictions).Accuracy);
+        Assert.Equal(0, PairedComparison.Compare(point, curve.EvaluationAt(8)).Difference);
+        Assert.Throws<ArgumentException>(() => curve.EvaluationAt(5));
+        await Assert.ThrowsAsync<ArgumentException>(() => RewardModelEvaluator.EvaluateAsync(model, unseen, new EvaluationOptions { ContextPairs = 4, QueryStart = 3 }));
+    }
 }

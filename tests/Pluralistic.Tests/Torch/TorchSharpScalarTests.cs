@@ -9,7 +9,7 @@ public class TorchSharpScalarTests
     public static TheoryData<string> SdkAssemblies() =>
     [
         "Pluralistic.Abstractions", "Pluralistic.Data", "Pluralistic.Torch", "Pluralistic.Models", "Pluralistic.Evaluation",
-        "Pluralistic.Text", "Pluralistic.Storage.LiteDb", "Pluralistic", "Pluralistic.Cli",
+        "Pluralistic.Text", "Pluralistic.Text.MiniLM", "Pluralistic.Storage.LiteDb", "Pluralistic", "Pluralistic.Cli",
     ];
 
     [Theory]

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using Pluralistic.Data;
+using Pluralistic.Evaluation;
+using Pluralistic.Experiments;
+
+namespace Pluralistic.Benchmarks.Sections;
+
+/// <summary>
+/// The paraphrase preset (test and context sentences worded differently from every training sentence) with the sentence
+/// encoder and with the hashed generator, every method, on two populations (seeds): how much meaning the encoder buys.
+/// </summary>
+internal sealed class ParaphraseSection : BenchmarkSection
+{
+    private static readonly string[] Embedders = ["minilm", "hashed"];
+
+    public override string Id => "paraphrase";
+
+    public override string Title => "Paraphrased text: sentence encoder against hashed n-grams";
+
+    public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        // Two populations: the claim must hold on users and sentences drawn afresh, not on one draw.
+        int[] seeds = context.Quick ? [context.Seed] : [context.Seed, context.Seed + 1];
+        var rows = new List<(int Seed, string Embedder, ExperimentRow Row)>();
+        foreach (var seed in seeds)
+        {
+            foreach (var embedder in Embedders)
+            {
+                var options = new ExperimentOptions
+                {
+                    Presets = [SyntheticParaphrasePopulation.PresetName],
+                    Seed = seed,
+                    Device = "cpu",
+                    ContextPairs = 10,
+                    TextEmbedder = embedder,
+                    Population = context.PopulationSizes,
+                };
+                context.Log($"  paraphrase: seed {seed}, {embedder}");
+                foreach (var row in await PopulationExperiment.RunAsync(options, null, cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add((seed, embedder, row));
+                }
+            }
+        }
+
+        var sizes = context.PopulationSizes;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"`SyntheticParaphrasePopulation` (`generate --preset paraphrase`): {SyntheticParaphrasePopulation.Describe()}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree).");
+        text.AppendLine();
+        text.AppendLine("| seed | method | embedder | seen | unseen after 10 | worst group (unseen) | contested (unseen) | train s |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (seed, embedder, row) in rows.OrderBy(r => r.Seed).ThenBy(r => r.Row.Model, StringComparer.Ordinal).ThenBy(r => Array.IndexOf(Embedders, r.Embedder)))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {seed} | {row.Model} | {embedder} | {MetricsFormat.Percent(row.Seen.Accuracy)} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {MetricsFormat.Percent(row.UnseenContested?.Accuracy)} | {row.TrainSeconds:F0} |");
+        }
+
+        text.AppendLine();
+        foreach (var seed in seeds)
+        {
+            foreach (var embedder in Embedders)
+            {
+                var best = rows.Where(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model != "bt")
+                    .MaxBy(r => r.Row.Unseen.WorstGroupAccuracy ?? 0);
+                var bt = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model == "bt");
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"- Seed {seed}, {embedder}: best worst group of unseen users {best.Row.Model} {MetricsFormat.Percent(best.Row.Unseen.WorstGroupAccuracy)}; Bradley-Terry's worst group {MetricsFormat.Percent(bt.Row?.Unseen.WorstGroupAccuracy)}.");
+            }
+        }
+
+        return text.ToString();
+    }
+}
