@@ -115,9 +115,23 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         CheckDimensions(pairs.ResponseDimension, pairs.PromptDimension, pairs.SourcePath ?? "pairs");
         options ??= ScoringOptions.Default;
 
-        // State rows: one per user, then one per distinct direction that records carry.
-        var userStates = await ResolveStatesAsync(pairs.Users, options, cancellationToken).ConfigureAwait(false);
+        // State rows: one per user, then one per distinct direction that records carry. A user whose every record
+        // names its own direction needs no state (a named direction without history is DPA's point).
         var rowOfRecord = pairs.UserIndices.ToArray();
+        bool[]? needed = null;
+        if (pairs.HasDirections && options.Direction is null)
+        {
+            needed = new bool[pairs.Users.Count];
+            for (var i = 0; i < pairs.Count; i++)
+            {
+                if (pairs.DirectionAt(i) is null)
+                {
+                    needed[rowOfRecord[i]] = true;
+                }
+            }
+        }
+
+        var userStates = await ResolveStatesAsync(pairs.Users, options, cancellationToken, needed).ConfigureAwait(false);
         var rows = new List<float>(userStates);
         var rowCount = pairs.Users.Count;
         if (pairs.HasDirections && options.Direction is null)
@@ -462,9 +476,10 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     /// <param name="options">Cold start and direction.</param>
     /// <param name="cancellationToken">Cancels the store read.</param>
     /// <returns>users.Count x <see cref="StateSize"/> floats.</returns>
+    /// <param name="needed">Which users need a state (the others get zeros, never read); <see langword="null"/>: all.</param>
     /// <exception cref="UnknownUserException">A user has no state and cold start is off.</exception>
     /// <exception cref="UserStateMismatchException">A stored state belongs to other weights.</exception>
-    protected async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken)
+    protected async Task<float[]> ResolveStatesAsync(IReadOnlyList<UserId> users, ScoringOptions options, CancellationToken cancellationToken, IReadOnlyList<bool>? needed = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(users);
@@ -482,10 +497,15 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
             return states;
         }
 
-        var found = await UserStates.GetManyAsync(users.Distinct(), cancellationToken).ConfigureAwait(false);
+        var found = await UserStates.GetManyAsync(users.Where((_, u) => needed is null || needed[u]).Distinct(), cancellationToken).ConfigureAwait(false);
         float[]? coldStart = null;
         for (var u = 0; u < users.Count; u++)
         {
+            if (needed is not null && !needed[u])
+            {
+                continue;
+            }
+
             if (found.TryGetValue(users[u], out var state))
             {
                 if (state.ModelKind != Info.Kind || state.ModelFingerprint != Fingerprint)

@@ -60,6 +60,49 @@ public class DpaCliTests(DpaCliWorkspace workspace) : IClassFixture<DpaCliWorksp
     }
 
     [Fact]
+    public async Task Records_that_carry_their_own_direction_score_without_a_user_state_and_others_still_need_one()
+    {
+        // A named direction with no history (a control arm, a product persona): the data contract's 'direction' key.
+        var lines = File.ReadAllLines(workspace.TestSeen).Take(4).ToList();
+        var withDirection = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var record = System.Text.Json.Nodes.JsonNode.Parse(lines[i])!.AsObject();
+            record["user_id"] = "control-helpful";
+            record["direction"] = new System.Text.Json.Nodes.JsonObject { ["helpfulness"] = 1, ["verbosity"] = -0.5 };
+            withDirection.Add(record.ToJsonString());
+        }
+
+        var data = Path.Combine(workspace.Root, "directed-records.jsonl");
+        await File.WriteAllLinesAsync(data, [.. withDirection, lines[3]]);
+        var output = Path.Combine(workspace.Root, "directed-records-out.jsonl");
+        var run = await CliRunner.RunAsync("predict", "--run", workspace.Run, "--data", data, "--out", output);
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        using var model = RunDirectory.Open(workspace.Run);
+        var objectives = model.GetRequiredService<IMultiObjectiveRewardModel>();
+        var loaded = await Pluralistic.Data.PreferenceJsonl.LoadDatasetAsync(data);
+        var expected = await objectives.ScoreDirectionAsync(
+            ResponseBatch.FromVectors([.. Enumerable.Range(0, 3).Select(i => loaded.ChosenVector(i).ToArray())]), objectives.Direction(("helpfulness", 1), ("verbosity", -0.5)));
+        var predicted = File.ReadAllLines(output);
+        Assert.Equal(4, predicted.Length);
+        for (var i = 0; i < 3; i++)
+        {
+            using var record = JsonDocument.Parse(predicted[i]);
+            Assert.Equal(expected[i], record.RootElement.GetProperty("reward_chosen").GetDouble(), 5);
+        }
+
+        // The same user without a direction on a record is still an unknown user: only directed records skip the state.
+        var undirected = Path.Combine(workspace.Root, "undirected.jsonl");
+        var plain = System.Text.Json.Nodes.JsonNode.Parse(lines[1])!.AsObject();
+        plain["user_id"] = "control-helpful";
+        await File.WriteAllLinesAsync(undirected, [withDirection[0], plain.ToJsonString()]);
+        var refused = await CliRunner.RunAsync("predict", "--run", workspace.Run, "--data", undirected, "--out", Path.Combine(workspace.Root, "never.jsonl"));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("control-helpful", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_objective_in_the_direction_fails_with_one_line_naming_the_known_ones()
     {
         var output = Path.Combine(workspace.Root, "never.jsonl");
