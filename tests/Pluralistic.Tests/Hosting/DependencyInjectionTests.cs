@@ -121,6 +121,69 @@ public class DependencyInjectionTests(TextRunFixture fixture) : IClassFixture<Te
         Assert.DoesNotContain(logs, l => l.Contains("cat", StringComparison.OrdinalIgnoreCase));
     }
 
+    public static TheoryData<string> LayerOrders => new() { "cache,count", "count,cache", "logging,cache,count,metrics", "cache,logging,metrics,count" };
+
+    [Theory]
+    [MemberData(nameof(LayerOrders))]
+    public async Task Every_layer_sees_every_call_wherever_the_user_state_cache_is_added(string order)
+    {
+        var counted = new List<int>();
+        var services = new ServiceCollection().AddPluralistic(o => o.Device = "cpu");
+        var builder = services.AddUserRewardModel(fixture.CopyRun($"order-{order.Replace(',', '-')}"), o => o.ReadOnly = true);
+        foreach (var layer in order.Split(','))
+        {
+            _ = layer switch
+            {
+                "cache" => builder.UseUserStateCache(),
+                "logging" => builder.UseLogging(),
+                "metrics" => builder.UseMetrics(),
+                _ => builder.Use(inner => new CountingLayer(inner, counted)),
+            };
+        }
+
+        using var provider = services.BuildServiceProvider();
+        var model = provider.GetRequiredService<IUserRewardModel>();
+        var user = fixture.Population.SeenUsers[4];
+        var first = await model.RankAsync(user, "Which pet should I get?", Candidates);
+        var second = await model.RankAsync(user, "Which pet should I get?", Candidates);
+
+        Assert.Equal([3, 3], counted);
+        Assert.Equal(first, second);
+        Assert.IsType<CachingUserStateStore>(model.GetRequiredService<IUserStateStore>());
+    }
+
+    [Fact]
+    public void The_runtimes_thread_setting_applies_to_a_model_the_container_opens()
+    {
+        var before = TorchSharp.torch.get_num_threads();
+        try
+        {
+            Pluralistic.Torch.TorchRuntime.SetThreads(2);
+            var services = new ServiceCollection().AddPluralistic(o =>
+            {
+                o.Device = "cpu";
+                o.Threads = 1;
+            });
+            services.AddUserRewardModel(fixture.CopyRun("threads"), o => o.ReadOnly = true);
+            using var provider = services.BuildServiceProvider();
+            _ = provider.GetRequiredService<IUserRewardModel>();
+            Assert.Equal(1, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+    }
+
+    private sealed class CountingLayer(IUserRewardModel inner, List<int> responsesScored) : DelegatingUserRewardModel(inner)
+    {
+        public override Task<RewardMatrix> ScoreAsync(IReadOnlyList<UserId> users, ResponseBatch responses, ScoringOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            responsesScored.Add(responses.Count);
+            return base.ScoreAsync(users, responses, options, cancellationToken);
+        }
+    }
+
     private sealed class NamedLayer(IUserRewardModel inner, string name, List<string> calls) : DelegatingUserRewardModel(inner)
     {
         public override RewardModelMetadata Metadata
