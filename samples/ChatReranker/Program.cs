@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Pluralistic;
 using Pluralistic.Data;
-using Pluralistic.Experiments;
+using Pluralistic.Runs;
 using Pluralistic.Text;
 using Spectre.Console;
 

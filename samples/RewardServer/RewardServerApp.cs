@@ -1,8 +1,8 @@
-using Pluralistic.Experiments;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Pluralistic.Runs;
 using Pluralistic.Text;
 
 namespace Pluralistic.Samples.RewardServer;

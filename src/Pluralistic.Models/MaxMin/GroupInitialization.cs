@@ -1,7 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-
 namespace Pluralistic.Models.MaxMin;
 
 /// <summary>
@@ -69,25 +65,115 @@ internal static class GroupInitialization
         }).ToArray();
     }
 
-    /// <summary>k-means (ML.NET, k-means++ seeding, one thread for determinism) of the points into <paramref name="groups"/> clusters.</summary>
+    /// <summary>
+    /// k-means of the points into <paramref name="groups"/> clusters: k-means++ seeding from a seeded generator, then
+    /// Lloyd iterations until no point changes cluster (at most 100). Deterministic for a seed; small enough (users x
+    /// dimensions) that a dependency on a machine-learning framework is not worth carrying into every host.
+    /// </summary>
     public static int[] KMeans(float[][] points, int groups, int seed)
     {
-        var context = new MLContext(seed);
-        var schema = SchemaDefinition.Create(typeof(Point));
-        schema[nameof(Point.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, points[0].Length);
-        var view = context.Data.LoadFromEnumerable(points.Select(p => new Point { Features = p }), schema);
-        var trainer = context.Clustering.Trainers.KMeans(new KMeansTrainer.Options
+        ArgumentNullException.ThrowIfNull(points);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        var n = points.Length;
+        var labels = new int[n];
+        if (n == 0)
         {
-            FeatureColumnName = nameof(Point.Features),
-            NumberOfClusters = groups,
-            InitializationAlgorithm = KMeansTrainer.InitializationAlgorithm.KMeansPlusPlus,
-            NumberOfThreads = 1,
-        });
-        var model = trainer.Fit(view);
-        var labels = model.Transform(view).GetColumn<uint>("PredictedLabel").ToArray();
+            return labels;
+        }
 
-        // ML.NET's cluster ids are 1-based keys.
-        return labels.Select(l => (int)l - 1).ToArray();
+        var d = points[0].Length;
+        var random = new Random(seed);
+        var centres = new List<double[]> { points[random.Next(n)].Select(v => (double)v).ToArray() };
+        var nearest = points.Select(p => SquaredDistance(p, centres[0])).ToArray();
+        while (centres.Count < Math.Min(groups, n))
+        {
+            // k-means++: the next centre is a point drawn with probability proportional to its squared distance.
+            var total = nearest.Sum();
+            var next = total > 0 ? Draw(nearest, total * random.NextDouble()) : random.Next(n);
+            centres.Add(points[next].Select(v => (double)v).ToArray());
+            for (var i = 0; i < n; i++)
+            {
+                nearest[i] = Math.Min(nearest[i], SquaredDistance(points[i], centres[^1]));
+            }
+        }
+
+        Array.Fill(labels, -1);
+        for (var iteration = 0; iteration < 100; iteration++)
+        {
+            var changed = false;
+            for (var i = 0; i < n; i++)
+            {
+                var best = 0;
+                var bestDistance = double.MaxValue;
+                for (var c = 0; c < centres.Count; c++)
+                {
+                    var distance = SquaredDistance(points[i], centres[c]);
+                    if (distance < bestDistance)
+                    {
+                        (best, bestDistance) = (c, distance);
+                    }
+                }
+
+                changed |= labels[i] != best;
+                labels[i] = best;
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+
+            for (var c = 0; c < centres.Count; c++)
+            {
+                var members = 0;
+                var sum = new double[d];
+                for (var i = 0; i < n; i++)
+                {
+                    if (labels[i] == c)
+                    {
+                        members++;
+                        for (var j = 0; j < d; j++)
+                        {
+                            sum[j] += points[i][j];
+                        }
+                    }
+                }
+
+                // An emptied cluster keeps its centre.
+                if (members > 0)
+                {
+                    centres[c] = sum.Select(v => v / members).ToArray();
+                }
+            }
+        }
+
+        return labels;
+    }
+
+    private static int Draw(double[] weights, double target)
+    {
+        for (var i = 0; i < weights.Length; i++)
+        {
+            target -= weights[i];
+            if (target < 0)
+            {
+                return i;
+            }
+        }
+
+        return weights.Length - 1;
+    }
+
+    private static double SquaredDistance(float[] point, double[] centre)
+    {
+        var sum = 0.0;
+        for (var j = 0; j < centre.Length; j++)
+        {
+            var difference = point[j] - centre[j];
+            sum += difference * difference;
+        }
+
+        return sum;
     }
 
     /// <summary>Users shuffled with the seed, then user i of the shuffle to group i mod K.</summary>
@@ -102,11 +188,5 @@ internal static class GroupInitialization
         }
 
         return assignment;
-    }
-
-    /// <summary>A row of the k-means input.</summary>
-    private sealed class Point
-    {
-        public float[] Features { get; set; } = [];
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Pluralistic.Data;
 using Pluralistic.Text;
 using Pluralistic.Text.MiniLM;
 using Pluralistic.Torch;
@@ -52,6 +53,12 @@ public static class TextEmbedderKinds
 
     /// <summary>The embedder text is trained with unless another is chosen.</summary>
     public const string DefaultName = MiniLm;
+
+    /// <summary>Every distinct prompt and reply of a set of records: what an embedder kind may learn from (the hashed generator's IDF).</summary>
+    /// <param name="records">The records.</param>
+    /// <returns>The texts, in first-seen order.</returns>
+    public static IReadOnlyCollection<string> DistinctTexts(IEnumerable<PreferenceRecord> records) =>
+        records.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     private static readonly Lock Gate = new();
 

@@ -46,7 +46,7 @@ internal sealed class ServerLoadSection : BenchmarkSection
         {
             var run = Path.Combine(Path.GetTempPath(), "pluralistic-bench-server-run-" + embedder);
             context.Log($"  server: training the demo model ({embedder})");
-            await Pluralistic.Experiments.TextDemoRun.TrainAsync(run, textEmbedder: embedder, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Pluralistic.Runs.TextDemoRun.TrainAsync(run, textEmbedder: embedder, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             await using var app = await RewardServerApp.BuildAsync(
                 ["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"],
@@ -89,7 +89,7 @@ internal sealed class ServerLoadSection : BenchmarkSection
         }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {Pluralistic.Experiments.TextDemoRun.DefaultKind} model on the text preset), once trained with the sentence encoder (all-MiniLM-L6-v2, 384-d, the default) and once with the hashed n-gram generator (512-d), with the server's production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, API key) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. *Repeated* candidates are the same 16 replies in every request (after the first, the embedding cache answers: the cost of scoring alone); *new texts* are 16 replies never sent before in every request, so each is encoded (the cost of embedding them). Server and clients share the machine's {Environment.ProcessorCount} cores; load (1-minute average) when the section started: {load}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {Pluralistic.Runs.TextDemoRun.DefaultKind} model on the text preset), once trained with the sentence encoder (all-MiniLM-L6-v2, 384-d, the default) and once with the hashed n-gram generator (512-d), with the server's production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, API key) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. *Repeated* candidates are the same 16 replies in every request (after the first, the embedding cache answers: the cost of scoring alone); *new texts* are 16 replies never sent before in every request, so each is encoded (the cost of embedding them). Server and clients share the machine's {Environment.ProcessorCount} cores; load (1-minute average) when the section started: {load}.");
         text.AppendLine();
         text.AppendLine(table.ToString());
         return text.ToString();

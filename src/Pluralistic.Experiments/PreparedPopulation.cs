@@ -113,7 +113,7 @@ public sealed record PreparedPopulation
         }
 
         // The splits repeat prompts and replies: the cache embeds each distinct text once.
-        var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(DistinctTexts(text.Train)));
+        var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(TextEmbedderKinds.DistinctTexts(text.Train)));
         return new PreparedPopulation
         {
             Preset = text.Preset,
@@ -127,12 +127,6 @@ public sealed record PreparedPopulation
             WriteAsync = text.WriteAsync,
         };
     }
-
-    /// <summary>Every distinct prompt and reply of a set of records (what an embedder may learn from).</summary>
-    /// <param name="records">The records.</param>
-    /// <returns>The texts, in first-seen order.</returns>
-    internal static IReadOnlyCollection<string> DistinctTexts(IEnumerable<PreferenceRecord> records) =>
-        records.SelectMany(r => new[] { r.Prompt, r.Chosen, r.Rejected }).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Generates a text preset's records (not yet embedded).</summary>
     /// <param name="preset">A preset of <see cref="Presets"/>.</param>

@@ -1,9 +1,8 @@
 using Pluralistic.Data;
 using Pluralistic.Models;
-using Pluralistic.Runs;
 using Pluralistic.Text;
 
-namespace Pluralistic.Experiments;
+namespace Pluralistic.Runs;
 
 /// <summary>
 /// Trains a small text model on the synthetic text population and saves it as a run — for samples and servers that
@@ -26,7 +25,7 @@ public static class TextDemoRun
         var modelKind = RewardModelKinds.BuiltIn.Get(kind ?? DefaultKind);
         var embedderKind = TextEmbedderKinds.Get(textEmbedder ?? TextEmbedderKinds.DefaultName);
         var population = SyntheticTextPopulation.Generate(new SyntheticPopulationOptions { Seed = seed, SeenUsers = 80, UnseenUsers = 20, TrainPairsPerUser = 30 });
-        using var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(PreparedPopulation.DistinctTexts(population.Train)));
+        using var embedder = new MemoryCachingEmbeddingGenerator(embedderKind.Create(TextEmbedderKinds.DistinctTexts(population.Train)));
         var data = await SyntheticTextPopulation.ToDatasetAsync(population.Train, embedder, cancellationToken).ConfigureAwait(false);
         using var model = modelKind.Train(modelKind.CreateDefaultOptions() with { Device = "cpu", Seed = seed }, data, cancellationToken: cancellationToken);
         await RunDirectory.SaveAsync(model, directory, overwrite: true, embedder, cancellationToken).ConfigureAwait(false);
