@@ -107,7 +107,7 @@ public static class AblationReport
                 $"{row.Seen.WorstGroup} {MetricsFormat.Percent(row.Seen.WorstGroupAccuracy)}",
                 string.Join(", ", row.Unseen.PerGroup.Select(g => $"{g.Key} {MetricsFormat.Percent(g.Value.Accuracy)}")),
                 $"{MetricsFormat.Number(row.Seen.GapClosed, 2)} / {MetricsFormat.Number(row.Unseen.GapClosed, 2)}",
-                row.Model == "bt" || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
+                row.IsBaseline || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
                     ? "-"
                     : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
                 MetricsFormat.Number(row.Seen.Ece),
@@ -121,12 +121,12 @@ public static class AblationReport
 
             if (heldOutSeenPairs is not null)
             {
-                cells.Add(row.Model == "bt" || row.HeldOutSeenOverBaseline is null ? "-" : row.HeldOutSeenOverBaseline.ToPoints());
+                cells.Add(row.IsBaseline || row.HeldOutSeenOverBaseline is null ? "-" : row.HeldOutSeenOverBaseline.ToPoints());
             }
 
             if (heldOutUsers is not null)
             {
-                cells.Add(row.Model == "bt" || row.HeldOutOverBaseline is null ? "-" : row.HeldOutOverBaseline.ToPoints());
+                cells.Add(row.IsBaseline || row.HeldOutOverBaseline is null ? "-" : row.HeldOutOverBaseline.ToPoints());
             }
 
             cells.Add(row.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));

@@ -134,7 +134,7 @@ public static class CompareReport
             var cells = new List<string?> { Label(row), MetricsFormat.Percent(row.Seen.Accuracy) };
             cells.AddRange(sizes.Select(k => byK.TryGetValue(k, out var p) ? MetricsFormat.Percent(p.Accuracy) : k == contextPairs ? MetricsFormat.Percent(row.Unseen.Accuracy) : MetricsFormat.Missing));
             cells.Add(row.Seen.WorstGroup is null ? MetricsFormat.Missing : $"{row.Seen.WorstGroup} {MetricsFormat.Percent(row.Seen.WorstGroupAccuracy)} / {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)}");
-            cells.Add((row.Model == "bt" && !row.IsReference) || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
+            cells.Add(row.IsBaseline || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
                 ? MetricsFormat.Missing
                 : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}");
             cells.Add(MetricsFormat.Number(row.Seen.LogLoss));
@@ -160,7 +160,7 @@ public static class CompareReport
             table.AddColumn($"k = {k}", ColumnAlignment.Right);
         }
 
-        foreach (var row in rows.Where(r => r.FewShotOverBaseline is not null && !(r.Model == "bt" && !r.IsReference)))
+        foreach (var row in rows.Where(r => r.FewShotOverBaseline is not null && !r.IsBaseline))
         {
             var byK = row.FewShotOverBaseline!.ToDictionary(m => m.ContextPairs);
             table.AddRow(sizes.Select(k => byK.TryGetValue(k, out var m) ? m.OverBaseline.ToPoints() : MetricsFormat.Missing).Prepend(Label(row)));

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Models;
+using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Runs;
 using Pluralistic.Torch;
 
@@ -86,6 +87,10 @@ public sealed record ExperimentRow
 
     /// <summary>Whether the row is a reference row (<see cref="ReferenceModel"/>) rather than a trained method.</summary>
     public bool IsReference { get; init; }
+
+    /// <summary>Whether the row is the Bradley-Terry baseline every margin is measured against.</summary>
+    [JsonIgnore]
+    public bool IsBaseline => !IsReference && Model == BradleyTerryRewardModel.KindName;
 
     /// <summary>Training (for a reference, fitting) time in seconds.</summary>
     public required double TrainSeconds { get; init; }
@@ -267,7 +272,7 @@ public static class PopulationExperiment
         }
 
         // Gap closed and margins are relative to the Bradley-Terry baseline when it ran on the same data.
-        var baseline = rows.FirstOrDefault(r => r.Model == "bt" && !r.IsReference);
+        var baseline = rows.FirstOrDefault(r => r.IsBaseline);
         var compared = rows.Select(r => r with
         {
             Seen = r.Seen.WithReference(r.Seen.OracleAccuracy, baseline?.Seen.Accuracy),

@@ -144,8 +144,8 @@ internal static class CompareCommand
                 Markup.Escape(row.IsReference ? $"{row.Model} (reference)" : row.Model),
                 MetricsFormat.Percent(row.Seen.Accuracy),
                 MetricsFormat.Percent(row.Unseen.Accuracy),
-                Markup.Escape(row.Model == "bt" && !row.IsReference ? "-" : row.SeenOverBaseline?.ToPoints() ?? "-"),
-                Markup.Escape(row.Model == "bt" && !row.IsReference ? "-" : row.UnseenOverBaseline?.ToPoints() ?? "-"),
+                Markup.Escape(row.IsBaseline ? "-" : row.SeenOverBaseline?.ToPoints() ?? "-"),
+                Markup.Escape(row.IsBaseline ? "-" : row.UnseenOverBaseline?.ToPoints() ?? "-"),
                 row.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture));
         }
 
