@@ -23,9 +23,10 @@ root.SetAction(async (parse, cancellationToken) =>
     await console.Status().StartAsync($"Training a {kind} model on the synthetic text population...", async _ =>
         population = await TextDemoRun.TrainAsync(runDirectory, kind, parse.GetValue(seed), cancellationToken: cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
-    // The application wires the model as a service would: run directory, user-state cache, the run's text embedder.
+    // The application wires the model as a service would: run directory (writable: picks are recorded as feedback),
+    // user-state cache; the run brings its own text embedder.
     var services = new ServiceCollection().AddPluralistic(o => o.Device = "cpu");
-    services.AddUserRewardModel(runDirectory).UseUserStateCache();
+    services.AddUserRewardModel(runDirectory, o => o.ReadOnly = false).UseUserStateCache();
     await using var provider = services.BuildServiceProvider();
     var reranker = provider.GetRequiredService<IUserRewardModel>();
 

@@ -51,7 +51,8 @@ public static class RewardServerApp
 
         // One libtorch thread: requests are the parallelism, and libtorch's threads would compete with the thread pool.
         builder.Services.AddPluralistic(o => (o.Device, o.Threads) = ("cpu", 1));
-        builder.Services.AddUserRewardModel(run).UseLogging().UseMetrics().UseUserStateCache();
+        // Writable: /feedback adapts users and DELETE /users/{id} forgets them, both persisted in the run's store.
+        builder.Services.AddUserRewardModel(run, o => o.ReadOnly = false).UseLogging().UseMetrics().UseUserStateCache();
 
         var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();

@@ -302,23 +302,26 @@ public static class PopulationExperiment
         trainerOptions = options.ConfigureTrainer?.Invoke(trainerOptions) ?? trainerOptions;
         progress?.Report(new ExperimentProgress(preset, kind.Name, "train"));
         var stopwatch = Stopwatch.StartNew();
-        TorchUserRewardModel model = kind.Train(
+        IUserRewardModel model = kind.Train(
             trainerOptions,
             population.Train,
             progress is null ? null : new Relay(p => progress.Report(new ExperimentProgress(preset, kind.Name, "train", p))),
             cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         int? storedStates = null;
+        Run? run = null;
         try
         {
             if (presetDirectory is not null)
             {
+                // Evaluate the run as saved: what a user of the run directory gets.
                 progress?.Report(new ExperimentProgress(preset, kind.Name, "save"));
                 var runDirectory = Path.Combine(presetDirectory, "runs", kind.Name);
                 await RunDirectory.SaveAsync(model, runDirectory, overwrite: true, population.Embedder, cancellationToken).ConfigureAwait(false);
                 model.Dispose();
-                model = RunDirectory.Open(runDirectory, new RunOpenOptions { Device = options.Device, Kinds = options.Kinds });
-                storedStates = await model.UserStates.CountAsync(cancellationToken).ConfigureAwait(false);
+                run = await Run.OpenAsync(runDirectory, new RunOpenOptions { Device = options.Device, Kinds = options.Kinds }, cancellationToken).ConfigureAwait(false);
+                model = run.Model;
+                storedStates = await model.GetRequiredService<IUserStateStoreAccessor>().UserStates.CountAsync(cancellationToken).ConfigureAwait(false);
             }
 
             progress?.Report(new ExperimentProgress(preset, kind.Name, "evaluate"));
@@ -337,7 +340,14 @@ public static class PopulationExperiment
         }
         finally
         {
-            model.Dispose();
+            if (run is null)
+            {
+                model.Dispose();
+            }
+            else
+            {
+                run.Dispose();
+            }
         }
     }
 

@@ -92,6 +92,29 @@ public sealed class CapabilityNotSupportedException : PluralisticException
     public string Capability { get; }
 }
 
+/// <summary>
+/// A model was given to be saved as a run, but nothing inside it is a model the run format can hold (the SDK's torch
+/// models, found through <c>GetService</c> under any middleware).
+/// </summary>
+public sealed class ModelNotSavableException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="modelKind">The model's kind (its metadata).</param>
+    /// <param name="modelType">The type of the model given.</param>
+    public ModelNotSavableException(string modelKind, string modelType)
+        : base($"model kind '{modelKind}' ({modelType}) cannot be saved as a run: only the SDK's torch models (TorchUserRewardModel, reached through GetService under any middleware) can")
+    {
+        ModelKind = modelKind;
+        ModelType = modelType;
+    }
+
+    /// <summary>The model's kind.</summary>
+    public string ModelKind { get; }
+
+    /// <summary>The type of the model given.</summary>
+    public string ModelType { get; }
+}
+
 /// <summary>A stored user state belongs to a different population model (another kind, or other weights).</summary>
 public sealed class UserStateMismatchException : PluralisticException
 {

@@ -24,10 +24,18 @@ internal static class AdaptCommand
         {
             var quiet = parse.GetValue(json);
 
-            // Validate the data before opening the run for writing, so bad input never touches the store.
-            var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
-            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { ReadOnly = false, Device = parse.GetValue(device)!, Kinds = environment.Kinds });
-            var adaptation = await model.AdaptAsync(dataset, new AdaptationOptions { Replace = parse.GetValue(replace) }, cancellationToken).ConfigureAwait(false);
+            // Validate the data (embedding text with the run's embedder) with the run open read-only, and only then open it
+            // for writing, so bad input never touches the store.
+            var directory = parse.GetValue(run)!.FullName;
+            var options = new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds };
+            PreferenceDataset dataset;
+            using (var reading = await Run.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false))
+            {
+                dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, reading, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var writable = await Run.OpenAsync(directory, options with { ReadOnly = false }, cancellationToken).ConfigureAwait(false);
+            var adaptation = await writable.Model.AdaptAsync(dataset, new AdaptationOptions { Replace = parse.GetValue(replace) }, cancellationToken).ConfigureAwait(false);
 
             var result = new AdaptResult(
                 adaptation.Users.Count,

@@ -33,7 +33,6 @@ internal static class EvaluateCommand
         {
             var quiet = parse.GetValue(json);
             var file = parse.GetValue(data)!;
-            var dataset = await CliData.LoadForRunAsync(file, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             var options = new EvaluationOptions
             {
                 ContextPairs = parse.GetValue(contextPairs),
@@ -49,17 +48,19 @@ internal static class EvaluateCommand
             var device_ = parse.GetValue(device)!;
             EvaluationResult result;
             ActiveUnitsReport? activeUnits = null;
-            using (var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }))
+            PreferenceDataset dataset;
+            using (var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false))
             {
-                result = await RewardModelEvaluator.EvaluateAsync(model, dataset, options, cancellationToken).ConfigureAwait(false);
-                activeUnits = await ActiveUnitsAsync(model, cancellationToken).ConfigureAwait(false);
+                dataset = await CliData.LoadForRunAsync(file, opened, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+                result = await RewardModelEvaluator.EvaluateAsync(opened.Model, dataset, options, cancellationToken).ConfigureAwait(false);
+                activeUnits = await ActiveUnitsAsync(opened.Model, cancellationToken).ConfigureAwait(false);
             }
 
             double? baselineAccuracy = null;
             if (parse.GetValue(baseline) is { } baselineRun)
             {
-                using var baselineModel = RunDirectory.Open(baselineRun.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds });
-                baselineAccuracy = (await RewardModelEvaluator.EvaluateAsync(baselineModel, dataset, options with { MeasureContextSensitivity = false }, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
+                using var baseline_ = await Run.OpenAsync(baselineRun.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false);
+                baselineAccuracy = (await RewardModelEvaluator.EvaluateAsync(baseline_.Model, dataset, options with { MeasureContextSensitivity = false }, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
             }
 
             var oracle = OracleLookup.Find(file.FullName, dataset.Count)?.AccuracyOn(result.Lines);

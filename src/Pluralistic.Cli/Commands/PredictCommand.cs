@@ -39,8 +39,9 @@ internal static class PredictCommand
                 throw new ArgumentException("--context-pairs must be 0 or more");
             }
 
-            var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, parse.GetValue(run)!, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
-            using var model = RunDirectory.Open(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds });
+            using var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false);
+            var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, opened, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
+            var model = opened.Model;
             var path = parse.GetValue(output)!.FullName;
             var aggregation = parse.GetValue(aggregate);
             if (aggregation is not null)

@@ -26,15 +26,12 @@ internal static class CliData
 
     /// <summary>
     /// Loads a file for scoring or adapting with a run: text records are embedded by the embedder the run was trained
-    /// with (rebuilt and verified against the run's record), each distinct text once.
+    /// with (the run's <see cref="Run.TextEmbedder"/>: rebuilt, verified against the run's record and cached, so each
+    /// distinct text is embedded once).
     /// </summary>
-    public static async Task<PreferenceDataset> LoadForRunAsync(
-        FileInfo file, DirectoryInfo run, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken)
-    {
-        var embedder = RunDirectory.LoadEmbeddingGenerator(run.FullName);
-        using var cached = embedder is null ? null : new MemoryCachingEmbeddingGenerator(embedder);
-        return await LoadAsync(file, skipInvalid, console, quiet, cancellationToken, cached).ConfigureAwait(false);
-    }
+    public static Task<PreferenceDataset> LoadForRunAsync(
+        FileInfo file, Run run, bool skipInvalid, IAnsiConsole console, bool quiet, CancellationToken cancellationToken) =>
+        LoadAsync(file, skipInvalid, console, quiet, cancellationToken, run.TextEmbedder);
 
     /// <summary>
     /// Loads training data. When records carry text without vectors, they are embedded by the chosen embedder kind

@@ -46,37 +46,81 @@ public static class Checkpoint
     public static (RunManifest Manifest, byte[] Weights) Read(string directory)
     {
         var manifest = ReadManifest(directory);
-        var weightsPath = Path.Combine(directory, manifest.Weights.File);
-        if (manifest.Weights.File.Contains('/', StringComparison.Ordinal) || manifest.Weights.File.Contains('\\', StringComparison.Ordinal))
+        var weightsPath = WeightsPath(directory, manifest);
+        byte[] weights;
+        try
         {
-            throw new CorruptRunException(weightsPath, $"{ManifestFile} names a weights file outside the run directory");
+            weights = File.ReadAllBytes(weightsPath);
+        }
+        catch (IOException ex)
+        {
+            throw new CorruptRunException(weightsPath, $"{manifest.Weights.File} cannot be read: {ex.Message}", ex);
         }
 
-        if (!File.Exists(weightsPath))
+        return (manifest, VerifyWeights(weightsPath, manifest, weights));
+    }
+
+    /// <summary>
+    /// Reads and verifies a checkpoint, reading the files asynchronously: the manifest once, then the weights it names.
+    /// </summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    /// <returns>The manifest and the verified weights.</returns>
+    /// <exception cref="RunDirectoryException">The directory or manifest is missing.</exception>
+    /// <exception cref="ForeignFileException">The manifest is not a Pluralistic manifest.</exception>
+    /// <exception cref="UnsupportedFormatVersionException">The manifest is from a newer format version.</exception>
+    /// <exception cref="CorruptRunException">A file is unreadable, truncated or does not match its hash.</exception>
+    public static async Task<(RunManifest Manifest, byte[] Weights)> ReadAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var path = ManifestPath(directory);
+        var manifest = ParseManifest(path, await ReadManifestBytesAsync(path, cancellationToken).ConfigureAwait(false));
+        var weightsPath = WeightsPath(directory, manifest);
+        byte[] weights;
+        try
         {
-            throw new CorruptRunException(weightsPath, $"the run is incomplete: {manifest.Weights.File} is missing");
+            weights = await File.ReadAllBytesAsync(weightsPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new CorruptRunException(weightsPath, $"{manifest.Weights.File} cannot be read: {ex.Message}", ex);
         }
 
-        var weights = File.ReadAllBytes(weightsPath);
-        if (weights.Length != manifest.Weights.Bytes)
-        {
-            throw new CorruptRunException(
-                weightsPath, $"{manifest.Weights.File} is {weights.Length} bytes but {ManifestFile} says {manifest.Weights.Bytes}: the file is truncated or was replaced");
-        }
-
-        if (!string.Equals(Sha256(weights), manifest.Weights.Sha256, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new CorruptRunException(
-                weightsPath, $"{manifest.Weights.File} does not match the SHA-256 recorded in {ManifestFile}: the file is corrupt or was modified");
-        }
-
-        return (manifest, weights);
+        return (manifest, VerifyWeights(weightsPath, manifest, weights));
     }
 
     /// <summary>Reads and checks a manifest (not the weights).</summary>
     /// <param name="directory">The run directory.</param>
     /// <returns>The manifest.</returns>
     public static RunManifest ReadManifest(string directory)
+    {
+        var path = ManifestPath(directory);
+        byte[] bytes;
+        try
+        {
+            CountManifestRead();
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException ex)
+        {
+            throw new CorruptRunException(path, $"{ManifestFile} cannot be read: {ex.Message}", ex);
+        }
+
+        return ParseManifest(path, bytes);
+    }
+
+    /// <summary>
+    /// Test hook: counts the manifest reads made from here on in the current asynchronous flow (and the flows it
+    /// starts), until the returned counter is disposed. Other threads' reads are not counted.
+    /// </summary>
+    /// <returns>The counter.</returns>
+    internal static ManifestReadCounter CountManifestReads() => new();
+
+    private static void CountManifestRead()
+    {
+        ManifestReadCounter.Current.Value?.Increment();
+    }
+
+    private static string ManifestPath(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
@@ -85,21 +129,26 @@ public static class Checkpoint
         }
 
         var path = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(path))
-        {
-            throw new RunDirectoryException(directory, $"'{directory}' is not a run directory: {ManifestFile} is missing");
-        }
+        return File.Exists(path)
+            ? path
+            : throw new RunDirectoryException(directory, $"'{directory}' is not a run directory: {ManifestFile} is missing");
+    }
 
-        byte[] bytes;
+    private static async Task<byte[]> ReadManifestBytesAsync(string path, CancellationToken cancellationToken)
+    {
         try
         {
-            bytes = File.ReadAllBytes(path);
+            CountManifestRead();
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
             throw new CorruptRunException(path, $"{ManifestFile} cannot be read: {ex.Message}", ex);
         }
+    }
 
+    private static RunManifest ParseManifest(string path, byte[] bytes)
+    {
         JsonDocument document;
         try
         {
@@ -144,6 +193,36 @@ public static class Checkpoint
         }
     }
 
+    private static string WeightsPath(string directory, RunManifest manifest)
+    {
+        var weightsPath = Path.Combine(directory, manifest.Weights.File);
+        if (manifest.Weights.File.Contains('/', StringComparison.Ordinal) || manifest.Weights.File.Contains('\\', StringComparison.Ordinal))
+        {
+            throw new CorruptRunException(weightsPath, $"{ManifestFile} names a weights file outside the run directory");
+        }
+
+        return File.Exists(weightsPath)
+            ? weightsPath
+            : throw new CorruptRunException(weightsPath, $"the run is incomplete: {manifest.Weights.File} is missing");
+    }
+
+    private static byte[] VerifyWeights(string weightsPath, RunManifest manifest, byte[] weights)
+    {
+        if (weights.Length != manifest.Weights.Bytes)
+        {
+            throw new CorruptRunException(
+                weightsPath, $"{manifest.Weights.File} is {weights.Length} bytes but {ManifestFile} says {manifest.Weights.Bytes}: the file is truncated or was replaced");
+        }
+
+        if (!string.Equals(Sha256(weights), manifest.Weights.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptRunException(
+                weightsPath, $"{manifest.Weights.File} does not match the SHA-256 recorded in {ManifestFile}: the file is corrupt or was modified");
+        }
+
+        return weights;
+    }
+
     private static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         var temporary = path + ".tmp";
@@ -155,4 +234,31 @@ public static class Checkpoint
 
         File.Move(temporary, path, overwrite: true);
     }
+}
+
+/// <summary>Counts manifest reads in one asynchronous flow (see <see cref="Checkpoint.CountManifestReads"/>).</summary>
+internal sealed class ManifestReadCounter : IDisposable
+{
+    private readonly ManifestReadCounter? _previous;
+
+    /// <summary>Starts counting in the current flow.</summary>
+    public ManifestReadCounter()
+    {
+        _previous = Current.Value;
+        Current.Value = this;
+    }
+
+    /// <summary>The counter of the current flow, if any.</summary>
+    internal static AsyncLocal<ManifestReadCounter?> Current { get; } = new();
+
+    private int _count;
+
+    /// <summary>The reads so far.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Counts one read.</summary>
+    public void Increment() => Interlocked.Increment(ref _count);
+
+    /// <inheritdoc />
+    public void Dispose() => Current.Value = _previous;
 }

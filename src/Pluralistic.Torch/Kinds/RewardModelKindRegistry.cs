@@ -1,7 +1,7 @@
 namespace Pluralistic.Torch;
 
 /// <summary>
-/// The model kinds an application knows, by name: what <c>train --model</c>, <c>RunDirectory.Open</c>, the
+/// The model kinds an application knows, by name: what <c>train --model</c>, <c>Run.OpenAsync</c>, the
 /// dependency-injection registrations and experiments look kinds up in. Immutable: <see cref="With"/> returns a
 /// registry with one more kind, so a registry handed to a component never changes under it. The SDK's built-in
 /// methods are in <c>RewardModelKinds.BuiltIn</c> (Pluralistic.Models); an application adds its own with

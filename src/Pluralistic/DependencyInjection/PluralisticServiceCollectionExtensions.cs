@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pluralistic.Models;
 using Pluralistic.Runs;
-using Pluralistic.Text;
 using Pluralistic.Torch;
 
 namespace Pluralistic;
@@ -69,9 +68,11 @@ public static class PluralisticServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the model of a run directory (singleton). The run is checked when the host starts; the model opens
-    /// with the text embedder it was trained with, if any (rebuilt and verified against the run's record, behind an
-    /// in-memory cache), so the text convenience methods work.
+    /// Registers the model of a run directory (singleton), opened with <see cref="Run"/>: read-only unless
+    /// <see cref="RunModelOptions.ReadOnly"/> is set to false (an application that records feedback does). The run is
+    /// checked when the host starts; the model is the run's <see cref="Run.TextModel"/>, with the text embedder it was
+    /// trained with, if any (rebuilt and verified against the run's record, behind an in-memory cache), so the text
+    /// convenience methods work. <c>GetService&lt;Run&gt;()</c> on the model gives the run (its manifest).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="runDirectory">The run directory.</param>
@@ -120,26 +121,22 @@ public static class PluralisticServiceCollectionExtensions
             .ValidateOnStart();
         return sp =>
         {
-            var run = sp.GetRequiredService<IOptionsMonitor<RunModelOptions>>().Get(name);
-            var device = run.Device ?? sp.GetService<IOptions<RuntimeOptions>>()?.Value.Device ?? "auto";
-            var kinds = sp.GetService<RewardModelKindRegistry>() ?? RewardModelKinds.BuiltIn;
-            var model = RunDirectory.Open(run.RunDirectory, new RunOpenOptions { ReadOnly = run.ReadOnly, Device = device, Kinds = kinds });
-            Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? generator = null;
+            var options = sp.GetRequiredService<IOptionsMonitor<RunModelOptions>>().Get(name);
+            var run = Run.Open(options.RunDirectory, new RunOpenOptions
+            {
+                ReadOnly = options.ReadOnly,
+                Device = options.Device ?? sp.GetService<IOptions<RuntimeOptions>>()?.Value.Device ?? "auto",
+                Kinds = sp.GetService<RewardModelKindRegistry>() ?? RewardModelKinds.BuiltIn,
+                EmbeddingCacheCapacity = options.EmbeddingCacheCapacity,
+            });
             try
             {
-                var embedder = RunDirectory.LoadEmbeddingGenerator(run.RunDirectory);
-                if (embedder is null)
-                {
-                    return model;
-                }
-
-                generator = run.EmbeddingCacheCapacity > 0 ? new MemoryCachingEmbeddingGenerator(embedder, run.EmbeddingCacheCapacity) : embedder;
-                return new EmbeddingGeneratorRewardModel(model, generator, ownsGenerator: true);
+                // The run's model with its own embedder; disposing it (the container does) disposes the run.
+                return run.TextModel;
             }
             catch
             {
-                generator?.Dispose();
-                model.Dispose();
+                run.Dispose();
                 throw;
             }
         };

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.AI;
-using Pluralistic.Models;
 using Pluralistic.Storage.LiteDb;
 using Pluralistic.Torch;
 
@@ -20,20 +19,28 @@ public static class RunDirectory
     public const string EmbeddingGeneratorFile = "embedder.json";
 
     /// <summary>Writes a model and its users' states as a run directory.</summary>
-    /// <param name="model">The trained model.</param>
+    /// <param name="model">
+    /// The trained model, bare or inside middleware (a <see cref="UserRewardModelBuilder"/> pipeline, a run's
+    /// <see cref="Run.TextModel"/>): the torch model is found with <c>GetService&lt;TorchUserRewardModel&gt;()</c>, and
+    /// the user states saved are those of the store it reads (under a cache, the cache's view).
+    /// </param>
     /// <param name="directory">The directory (created when missing).</param>
     /// <param name="overwrite">Replace a run already in the directory.</param>
     /// <param name="embeddingGenerator">
-    /// The text embedder the training vectors came from: recorded in the manifest (name, model, version, dimension,
-    /// probe sketch; see <see cref="TextEmbedderKinds"/>) and, for the hashed generator, saved, so opening the run
-    /// rebuilds it and scoring embeds text exactly as training did.
+    /// The text embedder the training vectors came from, or <see langword="null"/> for the one the model carries
+    /// (<c>GetService</c> of <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>, as a run's <see cref="Run.TextModel"/>
+    /// does), if any. It must be of a kind <see cref="TextEmbedderKinds"/> knows: it is recorded in the manifest (name,
+    /// model, version, dimension, probe sketch) and, for the hashed generator, saved, so opening the run rebuilds it
+    /// and scoring embeds text exactly as training did.
     /// </param>
     /// <param name="cancellationToken">Cancels writing before the manifest is written.</param>
     /// <returns>The manifest written.</returns>
     /// <exception cref="RunDirectoryException">The directory already holds a run and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="ModelNotSavableException">No torch model is inside <paramref name="model"/>.</exception>
+    /// <exception cref="UnknownTextEmbedderException">The embedder is not of a kind a run can save and rebuild.</exception>
     /// <exception cref="DimensionMismatchException">The embedder's vectors do not have the model's response dimension.</exception>
     public static async Task<RunManifest> SaveAsync(
-        TorchUserRewardModel model,
+        IUserRewardModel model,
         string directory,
         bool overwrite = false,
         IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator = null,
@@ -41,14 +48,28 @@ public static class RunDirectory
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        var torch = model.GetService<TorchUserRewardModel>() ?? throw new ModelNotSavableException(model.Metadata.Kind, model.GetType().Name);
         var manifestPath = Path.Combine(directory, Checkpoint.ManifestFile);
+        if (File.Exists(manifestPath) && !overwrite)
+        {
+            throw new RunDirectoryException(directory, $"'{directory}' already holds a run; choose another directory or overwrite it explicitly");
+        }
+
+        // The embedder is checked before anything is written: a refused one leaves the directory as it was.
+        embeddingGenerator ??= model.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
+        TextEmbedderKind? embedderKind = null;
+        TextEmbedderInfo? embedder = null;
+        if (embeddingGenerator is not null)
+        {
+            (embedderKind, embedder) = await TextEmbedderKinds.DescribeAsync(embeddingGenerator, cancellationToken).ConfigureAwait(false);
+            if (embedder.Dimension != torch.Metadata.ResponseDimension)
+            {
+                throw new DimensionMismatchException("text embedder vector", torch.Metadata.ResponseDimension, embedder.Dimension);
+            }
+        }
+
         if (File.Exists(manifestPath))
         {
-            if (!overwrite)
-            {
-                throw new RunDirectoryException(directory, $"'{directory}' already holds a run; choose another directory or overwrite it explicitly");
-            }
-
             // Remove the manifest first: an interrupted overwrite then reads as an incomplete run, never a mixed one.
             File.Delete(manifestPath);
         }
@@ -60,7 +81,7 @@ public static class RunDirectory
         using (var store = new LiteDbUserStateStore(storePath))
         {
             var batch = new List<UserState>(512);
-            await foreach (var state in model.UserStates.ListAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var state in torch.UserStates.ListAsync(cancellationToken).ConfigureAwait(false))
             {
                 batch.Add(state);
                 if (batch.Count == batch.Capacity)
@@ -75,26 +96,22 @@ public static class RunDirectory
 
         cancellationToken.ThrowIfCancellationRequested();
         File.Delete(Path.Combine(directory, EmbeddingGeneratorFile));
-        var embedder = embeddingGenerator is null ? null : await TextEmbedderKinds.SaveAsync(embeddingGenerator, directory, cancellationToken).ConfigureAwait(false);
-        if (embedder is not null && embedder.Dimension != model.Metadata.ResponseDimension)
-        {
-            throw new DimensionMismatchException("text embedder vector", model.Metadata.ResponseDimension, embedder.Dimension);
-        }
-
-        var manifest = model.CreateManifest() with
+        var record = embedderKind is null || embedder is null ? null : TextEmbedderKinds.SaveFile(embedderKind, embeddingGenerator!, embedder, directory);
+        var manifest = torch.CreateManifest() with
         {
             UserStore = new UserStoreInfo("litedb", UserStoreFile),
-            TextEmbedder = embedder,
+            TextEmbedder = record,
             // Written for hashed runs as before, so an older SDK still finds the generator.
-            EmbeddingGeneratorFile = embedder?.Name == TextEmbedderKinds.Hashed ? embedder.File : null,
+            EmbeddingGeneratorFile = record?.Name == TextEmbedderKinds.Hashed ? record.File : null,
         };
-        return Checkpoint.Write(directory, manifest, model.SerializeWeights());
+        return Checkpoint.Write(directory, manifest, torch.SerializeWeights());
     }
 
     /// <summary>
     /// The text embedder a run was trained with, rebuilt (the hashed generator from its saved file, the sentence
     /// encoder from its package), or <see langword="null"/> when the run was trained on vectors. Before its first
-    /// embeddings it verifies that it reproduces the run's probe sketch.
+    /// embeddings it verifies that it reproduces the run's probe sketch. An opened <see cref="Run"/> has it as
+    /// <see cref="Run.TextEmbedder"/> without reading the manifest again: prefer that.
     /// </summary>
     /// <param name="directory">The run directory.</param>
     /// <returns>The embedder (the caller disposes it).</returns>
@@ -103,51 +120,19 @@ public static class RunDirectory
     public static IEmbeddingGenerator<string, Embedding<float>>? LoadEmbeddingGenerator(string directory) =>
         TextEmbedderKinds.FromManifest(Checkpoint.ReadManifest(directory)) is { } embedder ? TextEmbedderKinds.Rebuild(embedder, directory) : null;
 
-    /// <summary>Opens a run directory, verifying the manifest, the weights' hash and the store.</summary>
+    /// <summary>
+    /// Opens a run directory's model alone, verifying the manifest, the weights' hash and the store. A thin wrapper
+    /// kept for code that wants the torch model itself: <see cref="Run.OpenAsync"/> opens the same model and also
+    /// gives the run's manifest and text embedder (and the model composed with it), so prefer it.
+    /// </summary>
     /// <param name="directory">The run directory.</param>
-    /// <param name="options">Read-only or writable, device.</param>
+    /// <param name="options">Read-only (default) or writable, device, model kinds.</param>
     /// <returns>The model, owning its store.</returns>
     /// <exception cref="RunDirectoryException">The run is missing, incomplete, corrupt, foreign or from a newer version.</exception>
     /// <exception cref="UserStateStoreException">The store is locked by another process, corrupt or foreign.</exception>
     public static TorchUserRewardModel Open(string directory, RunOpenOptions? options = null)
     {
-        options ??= new RunOpenOptions();
         var (manifest, weights) = Checkpoint.Read(directory);
-        // Runs from before the embedder record are hashed: the model still learns which embedder it expects.
-        manifest = manifest with { TextEmbedder = TextEmbedderKinds.FromManifest(manifest) };
-        var storeFile = manifest.UserStore?.File ?? UserStoreFile;
-        var storePath = Path.Combine(directory, storeFile);
-        if (!File.Exists(storePath))
-        {
-            throw new CorruptRunException(storePath, $"the run is incomplete: {storeFile} is missing");
-        }
-
-        var device = TorchRuntime.ResolveDevice(options.Device);
-        var store = new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = options.ReadOnly });
-        try
-        {
-            return options.Kinds.Load(manifest, weights, store, device);
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
+        return Run.LoadModel(directory, manifest, weights, options ?? new RunOpenOptions());
     }
-}
-
-/// <summary>How <see cref="RunDirectory.Open"/> opens a run.</summary>
-public sealed record RunOpenOptions
-{
-    /// <summary>
-    /// Open the user store read-only (default): scoring and evaluation leave the run byte-for-byte unchanged and
-    /// several processes can read one run. Set false to adapt users and persist their states.
-    /// </summary>
-    public bool ReadOnly { get; init; } = true;
-
-    /// <summary>Device: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c> (default).</summary>
-    public string Device { get; init; } = "auto";
-
-    /// <summary>The model kinds the run's kind is looked up in. Default: the SDK's built-in kinds.</summary>
-    public RewardModelKindRegistry Kinds { get; init; } = RewardModelKinds.BuiltIn;
 }

@@ -136,22 +136,54 @@ public static class TextEmbedderKinds
         return provider is null ? null : All.FirstOrDefault(k => string.Equals(k.ProviderName, provider, StringComparison.Ordinal));
     }
 
+    /// <summary>The kind of a generator (through any middleware around it), which a run can save and rebuild.</summary>
+    /// <param name="generator">The generator.</param>
+    /// <returns>The kind.</returns>
+    /// <exception cref="UnknownTextEmbedderException">No registered kind matches the generator's provider.</exception>
+    public static TextEmbedderKind Require(IEmbeddingGenerator<string, Embedding<float>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (Find(generator) is { } kind)
+        {
+            return kind;
+        }
+
+        var provider = generator.GetService<EmbeddingGeneratorMetadata>()?.ProviderName;
+        var name = provider ?? generator.GetType().Name;
+        throw new UnknownTextEmbedderException(
+            name,
+            Names,
+            $"the text embedder {TextEmbedderIdentity.Describe(generator)} is not one a run can save and rebuild (known: {string.Join(", ", Names)}); " +
+            "register its kind (TextEmbedderKinds.Register) so a run records it and opening the run rebuilds it");
+    }
+
     /// <summary>
-    /// Saves a generator's state into a run directory (when its kind has any) and describes it for the manifest. An
-    /// embedder no kind knows is recorded too (so scoring with another one is caught), but cannot be rebuilt.
+    /// Saves a generator's state into a run directory (when its kind has any) and describes it for the manifest: name,
+    /// provider, model, version, dimension, saved file and probe sketch.
     /// </summary>
     /// <param name="generator">The generator the training vectors came from.</param>
     /// <param name="directory">The run directory.</param>
     /// <param name="cancellationToken">Cancels embedding the probe sentences.</param>
     /// <returns>The record.</returns>
-    public static Task<TextEmbedderInfo> SaveAsync(IEmbeddingGenerator<string, Embedding<float>> generator, string directory, CancellationToken cancellationToken = default)
+    /// <exception cref="UnknownTextEmbedderException">No registered kind can save and rebuild the generator.</exception>
+    public static async Task<TextEmbedderInfo> SaveAsync(IEmbeddingGenerator<string, Embedding<float>> generator, string directory, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(generator);
-        var kind = Find(generator);
-        var file = kind?.Save?.Invoke(generator, directory);
-        var name = kind?.Name ?? generator.GetService<EmbeddingGeneratorMetadata>()?.ProviderName ?? generator.GetType().Name;
-        return TextEmbedderIdentity.DescribeAsync(generator, name, kind?.Version?.Invoke(generator), file, cancellationToken);
+        var (kind, record) = await DescribeAsync(generator, cancellationToken).ConfigureAwait(false);
+        return SaveFile(kind, generator, record, directory);
     }
+
+    /// <summary>Finds a generator's kind and describes the generator (embedding the probe sentences); writes nothing.</summary>
+    /// <exception cref="UnknownTextEmbedderException">No registered kind can save and rebuild the generator.</exception>
+    internal static async Task<(TextEmbedderKind Kind, TextEmbedderInfo Record)> DescribeAsync(IEmbeddingGenerator<string, Embedding<float>> generator, CancellationToken cancellationToken)
+    {
+        var kind = Require(generator);
+        var record = await TextEmbedderIdentity.DescribeAsync(generator, kind.Name, kind.Version?.Invoke(generator), file: null, cancellationToken).ConfigureAwait(false);
+        return (kind, record);
+    }
+
+    /// <summary>Writes the generator's state into the run directory (kinds with any) and completes its record with the file.</summary>
+    internal static TextEmbedderInfo SaveFile(TextEmbedderKind kind, IEmbeddingGenerator<string, Embedding<float>> generator, TextEmbedderInfo record, string directory) =>
+        kind.Save?.Invoke(generator, directory) is { } file ? record with { File = file } : record;
 
     /// <summary>
     /// Rebuilds the embedder a run recorded; it verifies its probe sketch against the record before its first

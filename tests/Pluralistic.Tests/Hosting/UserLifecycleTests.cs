@@ -12,7 +12,7 @@ public class UserLifecycleTests(TextRunFixture fixture) : IClassFixture<TextRunF
         var run = fixture.CopyRun("lifecycle");
         var user = new UserId("privacy-test-user-7f3a");
         var services = new ServiceCollection().AddPluralistic(o => o.Device = "cpu");
-        services.AddUserRewardModel(run).UseUserStateCache();
+        services.AddUserRewardModel(run, o => o.ReadOnly = false).UseUserStateCache();
         using (var provider = services.BuildServiceProvider())
         {
             var model = provider.GetRequiredService<IUserRewardModel>();
