@@ -21,6 +21,7 @@ BenchmarkSection[] all =
 [
     new AccuracySection(),
     new ParaphraseSection(),
+    new CompareSection(),
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),

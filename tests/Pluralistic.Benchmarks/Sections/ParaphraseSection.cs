@@ -48,14 +48,14 @@ internal sealed class ParaphraseSection : BenchmarkSection
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"`SyntheticParaphrasePopulation` (`generate --preset paraphrase`): {SyntheticParaphrasePopulation.Describe()}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree); *oracle* scores the same queries with each user's hidden reward, *best single* with the population-mean hidden reward.");
         text.AppendLine();
-        text.AppendLine("| seed | method | embedder | seen | unseen after 10 | worst group (unseen) | contested (unseen) | train s |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| seed | method | embedder | seen | unseen after 10 | worst group (unseen) | contested (unseen) | oracle / best single (unseen) | train s |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var (seed, embedder, row) in rows.OrderBy(r => r.Seed).ThenBy(r => r.Row.Model, StringComparer.Ordinal).ThenBy(r => Array.IndexOf(Embedders, r.Embedder)))
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {seed} | {row.Model} | {embedder} | {MetricsFormat.Percent(row.Seen.Accuracy)} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {MetricsFormat.Percent(row.UnseenContested?.Accuracy)} | {row.TrainSeconds:F0} |");
+                $"| {seed} | {row.Model} | {embedder} | {MetricsFormat.Percent(row.Seen.Accuracy)} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {MetricsFormat.Percent(row.UnseenContested?.Accuracy)} | {MetricsFormat.Percent(row.Unseen.OracleAccuracy)} / {MetricsFormat.Percent(row.BestSingleUnseen)} | {row.TrainSeconds:F0} |");
         }
 
         text.AppendLine();
