@@ -12,7 +12,8 @@ namespace Pluralistic.Torch;
 /// <remarks>
 /// The shared work is done by collaborators this class wires together: <see cref="UserStateResolver"/> (state rows
 /// for users and records), <see cref="ChunkedScorer"/> (chunked scoring in dispose scopes), <see cref="UserAdapter"/>
-/// (adaptation with optimistic concurrency), <see cref="UserStateFactory"/> (evidence plans and state records),
+/// with <see cref="UserStateCommit"/> (inference outside any store lock, compare-and-swap commits with bounded
+/// retries), <see cref="UserStateFactory"/> (evidence plans and state records),
 /// <see cref="WeightsSerializer"/> and <see cref="ModelDescriptions"/> (metadata and manifest). They reach the
 /// method through <see cref="ITorchMethodHooks"/>, which this class implements by forwarding to its protected members.
 /// </remarks>
@@ -139,6 +140,12 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// States are inferred outside any store lock and committed with a compare-and-swap on the state they were
+    /// inferred from; a user another writer changed meanwhile is read and inferred again, so concurrent adaptations
+    /// of one user lose no pairs. After <see cref="UserAdapter.MaxAttempts"/> conflicting attempts it gives up.
+    /// </remarks>
+    /// <exception cref="UserStateConflictException">A user's state changed under every attempt to commit it.</exception>
     public Task<AdaptationResult> AdaptAsync(PreferenceDataset pairs, AdaptationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -230,7 +237,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
 
     /// <summary>
     /// Infers the state vector of each user from that user's pairs, with the population parameters frozen,
-    /// batched across users. Each dataset holds one user's pairs (at least one).
+    /// batched across users. Each dataset holds one user's pairs (at least one). Never called inside a store's lock.
     /// </summary>
     /// <param name="evidence">One dataset per user.</param>
     /// <param name="cancellationToken">Cancels inference.</param>
