@@ -75,3 +75,27 @@ public sealed class UserStateStoreException : PluralisticException
     {
     }
 }
+
+/// <summary>
+/// A user's state kept changing under an adaptation: every attempt to commit the newly inferred state found that
+/// another writer had committed first, and the adaptation gave up after a bounded number of attempts. States of the
+/// other users in the same call that were committed before it stay committed.
+/// </summary>
+public sealed class UserStateConflictException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="user">The user whose state kept changing.</param>
+    /// <param name="attempts">How many times the state was inferred and a commit attempted.</param>
+    public UserStateConflictException(UserId user, int attempts)
+        : base($"the state of user '{user}' changed under every one of {attempts} attempts to adapt it (other writers are adapting the same user); try again")
+    {
+        User = user;
+        Attempts = attempts;
+    }
+
+    /// <summary>The user whose state kept changing.</summary>
+    public UserId User { get; }
+
+    /// <summary>How many times the state was inferred and a commit attempted.</summary>
+    public int Attempts { get; }
+}
