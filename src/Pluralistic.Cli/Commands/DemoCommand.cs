@@ -4,8 +4,6 @@ using Pluralistic.Cli.Output;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Runs;
-using Pluralistic.Models.Fspo;
-using Pluralistic.Models.Vpl;
 using Pluralistic.Torch;
 using Spectre.Console;
 
@@ -18,12 +16,6 @@ namespace Pluralistic.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    /// <summary>VPL's epochs in the demo (default 100): its meta-trained adaptation steps make an epoch several times dearer.</summary>
-    internal const int VplDemoEpochs = 25;
-
-    /// <summary>FSPO's epochs in the demo (default 150, usually stopped early after about 120).</summary>
-    internal const int FspoDemoEpochs = 40;
-
     public static Command Create(CliEnvironment environment)
     {
         var output = new Option<DirectoryInfo>("--out")
@@ -40,7 +32,7 @@ internal static class DemoCommand
         var json = CommonOptions.Json();
         var fullTraining = new Option<bool>("--full-training")
         {
-            Description = $"Train VPL and FSPO for their default epochs (100 and 150) instead of the demo's {VplDemoEpochs} and {FspoDemoEpochs}: about 3 more minutes on 2 cores, the figures of `pluralistic ablate` and docs/benchmarks.md.",
+            Description = $"Train every method for its default epochs instead of the demo's shorter schedule ({DescribeQuickSchedule(environment.Kinds)}): about 3 more minutes on 2 cores, the figures of `pluralistic ablate` and docs/benchmarks.md.",
         };
         var command = new Command("demo", "Generate the synthetic presets, train every available method, store user states, evaluate, and print results beside the oracle.")
         {
@@ -60,7 +52,7 @@ internal static class DemoCommand
                 Device = parse.GetValue(device)!,
                 TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 OutputDirectory = directory,
-                ConfigureTrainer = parse.GetValue(fullTraining) ? null : ShortenTraining,
+                ConfigureTrainer = parse.GetValue(fullTraining) ? null : options => ShortenTraining(environment.Kinds, options),
             };
             CliData.CheckPresets(options.Presets);
             _ = options.Models.Select(environment.Kinds.Get).ToList();
@@ -83,24 +75,26 @@ internal static class DemoCommand
                 return 0;
             }
 
-            Render(environment.Console, result);
+            Render(environment.Console, result, environment.Kinds);
             return 0;
         });
         return command;
     }
 
     /// <summary>
-    /// The demo's shorter schedule: VPL and FSPO train fewer epochs so the whole demo stays within a few minutes on 2
-    /// cores; every other method, and every option a caller set lower, is left as it is.
+    /// The demo's shorter schedule: kinds with <see cref="RewardModelKind.QuickEpochs"/> (VPL and FSPO) train at most
+    /// that many epochs so the whole demo stays within a few minutes on 2 cores; every other kind, and every option a
+    /// caller set lower, is left as it is.
     /// </summary>
-    internal static RewardTrainerOptions ShortenTraining(RewardTrainerOptions options) => options switch
-    {
-        VplOptions vpl => vpl with { Epochs = Math.Min(vpl.Epochs, VplDemoEpochs) },
-        FspoOptions fspo => fspo with { Epochs = Math.Min(fspo.Epochs, FspoDemoEpochs) },
-        _ => options,
-    };
+    internal static string DescribeQuickSchedule(RewardModelKindRegistry kinds) => string.Join(
+        ", ", kinds.All.Where(k => k.QuickEpochs is not null).Select(k => $"{k.Name} {k.QuickEpochs} epochs (default {k.CreateDefaultOptions().Epochs})"));
 
-    private static void Render(IAnsiConsole console, DemoResult result)
+    internal static RewardTrainerOptions ShortenTraining(RewardModelKindRegistry kinds, RewardTrainerOptions options) =>
+        kinds.All.FirstOrDefault(k => k.OptionsType == options.GetType())?.QuickEpochs is { } quick && options.Epochs > quick
+            ? options with { Epochs = quick }
+            : options;
+
+    private static void Render(IAnsiConsole console, DemoResult result, RewardModelKindRegistry kinds)
     {
         // One compact table per preset (fits an 80-column log), the oracle and best single reward in its caption.
         foreach (var preset in result.Rows.GroupBy(r => r.Preset))
@@ -131,7 +125,7 @@ internal static class DemoCommand
         console.MarkupLine($"Done in {result.Seconds.ToString("F1", CultureInfo.InvariantCulture)} s. Accuracy is on held-out pairs; unseen users were adapted from their first {result.ContextPairs} pairs.");
         if (!result.FullTraining)
         {
-            console.MarkupLine($"VPL and FSPO trained {VplDemoEpochs} and {FspoDemoEpochs} epochs here (defaults 100 and 150); --full-training or `pluralistic ablate` train every method with its defaults.");
+            console.MarkupLine($"Shorter schedule here: {Markup.Escape(DescribeQuickSchedule(kinds))}; --full-training or `pluralistic ablate` train every method with its defaults.");
         }
 
         console.MarkupLine($"Runs (manifest, weights, users.db) are in {Markup.Escape(result.Directory)}/<preset>/runs/<model>. Try:");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ internal sealed class BradleyTerryKind : TorchRewardModelKind<BradleyTerryOption
         KindFlag.Choice<BradleyTerryOptions>("--head", "bt: the reward head, linear or mlp (default mlp).", ["linear", "mlp"], (o, v) => o with { Head = v == "linear" ? RewardHead.Linear : RewardHead.Mlp }),
     ];
 
-    protected override JsonTypeInfo<BradleyTerryOptions> OptionsJson => ModelOptionsJson.Default.BradleyTerryOptions;
+    protected override JsonTypeInfo<BradleyTerryOptions> OptionsJson => BradleyTerryOptionsJson.Default.BradleyTerryOptions;
 
     public override bool IsPersonalized => false;
 
@@ -38,3 +39,8 @@ internal sealed class BradleyTerryKind : TorchRewardModelKind<BradleyTerryOption
         ? "Bradley-Terry baseline, linear head"
         : $"Bradley-Terry baseline, MLP head [{string.Join(", ", options.HiddenSizes)}]";
 }
+
+/// <summary>Source-generated JSON of <see cref="BradleyTerryOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(BradleyTerryOptions))]
+internal sealed partial class BradleyTerryOptionsJson : JsonSerializerContext;

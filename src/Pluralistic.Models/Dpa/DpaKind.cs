@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ internal sealed class DpaKind : TorchRewardModelKind<DpaOptions, DpaRewardModel>
         KindFlag.WholeNumber<DpaOptions>("--objectives", "dpa: number of latent objectives learned from pairs when the data has no ratings (default 8; with ratings the data's objectives are used).", (o, v) => o with { Objectives = v }),
     ];
 
-    protected override JsonTypeInfo<DpaOptions> OptionsJson => ModelOptionsJson.Default.DpaOptions;
+    protected override JsonTypeInfo<DpaOptions> OptionsJson => DpaOptionsJson.Default.DpaOptions;
 
     public override DpaOptions DefaultOptions() => new();
 
@@ -44,3 +45,8 @@ internal sealed class DpaKind : TorchRewardModelKind<DpaOptions, DpaRewardModel>
         ? $"DPA, {shape.ObjectiveNames.Count} rated objectives ({string.Join(", ", shape.ObjectiveNames)}), {options.Regression} regression{(options.FineTune ? " + pair fine-tuning" : string.Empty)}"
         : $"DPA, {shape.ObjectiveNames.Count} latent objectives learned from pairs, MLP basis [{string.Join(", ", options.HiddenSizes)}]";
 }
+
+/// <summary>Source-generated JSON of <see cref="DpaOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(DpaOptions))]
+internal sealed partial class DpaOptionsJson : JsonSerializerContext;

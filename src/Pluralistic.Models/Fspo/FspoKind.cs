@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ internal sealed class FspoKind : TorchRewardModelKind<FspoOptions, FspoRewardMod
 
     public override string Summary => "meta-learned few-shot reward read from a user's context pairs";
 
+    /// <inheritdoc />
+    public override int? QuickEpochs => 40;
+
     public override IReadOnlyList<KindFlag> Flags { get; } =
     [
         KindFlag.Switch<FspoOptions>("--set-encoder", "fspo: start each user from an attention set encoder's reading of their context pairs instead of the population summary.", o => o with { SetEncoder = true }),
@@ -22,7 +26,7 @@ internal sealed class FspoKind : TorchRewardModelKind<FspoOptions, FspoRewardMod
         .. EpisodicFlags.For<FspoOptions>("fspo"),
     ];
 
-    protected override JsonTypeInfo<FspoOptions> OptionsJson => ModelOptionsJson.Default.FspoOptions;
+    protected override JsonTypeInfo<FspoOptions> OptionsJson => FspoOptionsJson.Default.FspoOptions;
 
     public override FspoOptions DefaultOptions() => new();
 
@@ -45,3 +49,8 @@ internal sealed class FspoKind : TorchRewardModelKind<FspoOptions, FspoRewardMod
         (false, var steps) => $"{steps} adaptation steps from the population summary",
     };
 }
+
+/// <summary>Source-generated JSON of <see cref="FspoOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(FspoOptions))]
+internal sealed partial class FspoOptionsJson : JsonSerializerContext;

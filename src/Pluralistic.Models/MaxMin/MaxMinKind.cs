@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ internal sealed class MaxMinKind : TorchRewardModelKind<MaxMinOptions, MaxMinRew
         KindFlag.Switch<MaxMinOptions>("--shared-trunk", "maxmin: the K heads share one hidden trunk.", o => o with { SharedTrunk = true }),
     ];
 
-    protected override JsonTypeInfo<MaxMinOptions> OptionsJson => ModelOptionsJson.Default.MaxMinOptions;
+    protected override JsonTypeInfo<MaxMinOptions> OptionsJson => MaxMinOptionsJson.Default.MaxMinOptions;
 
     public override MaxMinOptions DefaultOptions() => new();
 
@@ -49,3 +50,8 @@ internal sealed class MaxMinKind : TorchRewardModelKind<MaxMinOptions, MaxMinRew
             ? "linear"
             : $"{(options.SharedTrunk ? "shared MLP trunk" : "MLP heads")} [{string.Join(", ", options.HiddenSizes)}]");
 }
+
+/// <summary>Source-generated JSON of <see cref="MaxMinOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(MaxMinOptions))]
+internal sealed partial class MaxMinOptionsJson : JsonSerializerContext;

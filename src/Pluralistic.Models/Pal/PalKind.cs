@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ internal sealed class PalKind : TorchRewardModelKind<PalOptions, PalRewardModel>
         KindFlag.WholeNumber<PalOptions>("--prototypes", "pal: number of shared prototypes K (default: 32 without prompts, 4 with).", (o, v) => o with { Prototypes = v }),
     ];
 
-    protected override JsonTypeInfo<PalOptions> OptionsJson => ModelOptionsJson.Default.PalOptions;
+    protected override JsonTypeInfo<PalOptions> OptionsJson => PalOptionsJson.Default.PalOptions;
 
     protected override IReadOnlyDictionary<string, string> RenamedOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -43,3 +44,8 @@ internal sealed class PalKind : TorchRewardModelKind<PalOptions, PalRewardModel>
     protected override string Describe(ModelShape shape, PalOptions options) =>
         $"PAL-{options.Variant}, K = {options.Prototypes} prototypes, {options.PreferenceDimension}-d preference space";
 }
+
+/// <summary>Source-generated JSON of <see cref="PalOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(PalOptions))]
+internal sealed partial class PalOptionsJson : JsonSerializerContext;

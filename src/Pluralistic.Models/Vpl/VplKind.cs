@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Pluralistic.Torch;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ internal sealed class VplKind : TorchRewardModelKind<VplOptions, VplRewardModel>
 
     public override string Summary => "variational user latent inferred from a few labelled pairs";
 
+    /// <inheritdoc />
+    public override int? QuickEpochs => 25;
+
     public override IReadOnlyList<KindFlag> Flags { get; } =
     [
         KindFlag.WholeNumber<VplOptions>("--latent", "vpl: latent size (default 16).", (o, v) => o with { LatentSize = v }),
@@ -23,7 +27,7 @@ internal sealed class VplKind : TorchRewardModelKind<VplOptions, VplRewardModel>
         .. EpisodicFlags.For<VplOptions>("vpl"),
     ];
 
-    protected override JsonTypeInfo<VplOptions> OptionsJson => ModelOptionsJson.Default.VplOptions;
+    protected override JsonTypeInfo<VplOptions> OptionsJson => VplOptionsJson.Default.VplOptions;
 
     protected override IReadOnlyDictionary<string, string> RenamedOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -44,3 +48,8 @@ internal sealed class VplKind : TorchRewardModelKind<VplOptions, VplRewardModel>
         $"VPL, latent {options.LatentSize}, head [{string.Join(", ", options.HeadHiddenSizes)}], beta {options.Beta:G3}"
         + (options.RewardScaling == VplRewardScaling.WinProbability ? $", rewards as win probability against {options.ReferenceResponses} reference responses" : string.Empty);
 }
+
+/// <summary>Source-generated JSON of <see cref="VplOptions"/> in run manifests (snake_case keys, enums by name).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, WriteIndented = true)]
+[JsonSerializable(typeof(VplOptions))]
+internal sealed partial class VplOptionsJson : JsonSerializerContext;

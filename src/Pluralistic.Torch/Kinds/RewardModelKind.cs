@@ -33,6 +33,12 @@ public abstract class RewardModelKind
     /// <summary>The kind's command-line flags (beyond the flags every kind shares).</summary>
     public virtual IReadOnlyList<KindFlag> Flags => [];
 
+    /// <summary>
+    /// The most epochs for a quick look (the demo), for kinds whose default schedule takes minutes (meta-trained
+    /// episodic methods); <see langword="null"/> when the defaults are already quick.
+    /// </summary>
+    public virtual int? QuickEpochs => null;
+
     /// <summary>Creates the kind's default options.</summary>
     /// <returns>Options of <see cref="OptionsType"/>.</returns>
     public abstract RewardTrainerOptions CreateDefaultOptions();

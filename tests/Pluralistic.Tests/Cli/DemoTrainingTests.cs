@@ -1,4 +1,5 @@
 using Pluralistic.Cli.Commands;
+using Pluralistic.Models;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Pal;
@@ -9,21 +10,23 @@ namespace Pluralistic.Tests.Cli;
 public class DemoTrainingTests
 {
     [Fact]
-    public void The_demo_shortens_only_vpl_and_fspo_and_never_lengthens_a_schedule()
+    public void The_demo_shortens_only_kinds_with_a_quick_schedule_and_never_lengthens_one()
     {
-        var vpl = Assert.IsType<VplOptions>(DemoCommand.ShortenTraining(new VplOptions()));
-        Assert.Equal(DemoCommand.VplDemoEpochs, vpl.Epochs);
+        var kinds = RewardModelKinds.BuiltIn;
+        var vpl = Assert.IsType<VplOptions>(DemoCommand.ShortenTraining(kinds, new VplOptions()));
+        Assert.Equal(kinds.Get("vpl").QuickEpochs, vpl.Epochs);
         Assert.True(vpl.Epochs < new VplOptions().Epochs);
         Assert.Equal(new VplOptions().AdaptationSteps, vpl.AdaptationSteps);
 
-        var fspo = Assert.IsType<FspoOptions>(DemoCommand.ShortenTraining(new FspoOptions()));
-        Assert.Equal(DemoCommand.FspoDemoEpochs, fspo.Epochs);
+        var fspo = Assert.IsType<FspoOptions>(DemoCommand.ShortenTraining(kinds, new FspoOptions()));
+        Assert.Equal(kinds.Get("fspo").QuickEpochs, fspo.Epochs);
         Assert.True(fspo.Epochs < new FspoOptions().Epochs);
 
-        Assert.Equal(5, Assert.IsType<FspoOptions>(DemoCommand.ShortenTraining(new FspoOptions { Epochs = 5 })).Epochs);
+        Assert.Equal(5, Assert.IsType<FspoOptions>(DemoCommand.ShortenTraining(kinds, new FspoOptions { Epochs = 5 })).Epochs);
         var pal = new PalOptions();
-        Assert.Same(pal, DemoCommand.ShortenTraining(pal));
+        Assert.Same(pal, DemoCommand.ShortenTraining(kinds, pal));
         var bt = new BradleyTerryOptions();
-        Assert.Same(bt, DemoCommand.ShortenTraining(bt));
+        Assert.Same(bt, DemoCommand.ShortenTraining(kinds, bt));
+        Assert.Equal("vpl 25 epochs (default 100), fspo 40 epochs (default 150)", DemoCommand.DescribeQuickSchedule(kinds));
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pluralistic.Models;
 using Pluralistic.Models.Pal;
 
@@ -36,9 +35,9 @@ public class PalOptionsTests
     public void Options_round_trip_through_the_manifest_json()
     {
         var options = new PalOptions { Variant = PalVariant.A, Prototypes = 5, Loss = PalLoss.Hinge, ProjectorHiddenSizes = [16, 8] };
-        var json = ModelOptionsJson.Write(options, ModelOptionsJson.Default.PalOptions);
+        var json = PalKind.Instance.WriteOptions(options);
         Assert.Equal("A", json.GetProperty("variant").GetString());
-        var back = json.Deserialize(ModelOptionsJson.Default.PalOptions)!;
+        var back = Assert.IsType<PalOptions>(PalKind.Instance.ReadOptions(json));
         Assert.Equal(options.Prototypes, back.Prototypes);
         Assert.Equal(options.Loss, back.Loss);
         Assert.Equal(options.ProjectorHiddenSizes, back.ProjectorHiddenSizes);
