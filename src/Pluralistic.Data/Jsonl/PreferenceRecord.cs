@@ -67,4 +67,4 @@ public sealed record PredictionRecord(long Line, string UserId, double PChosen, 
 [JsonSerializable(typeof(PreferenceRecord))]
 [JsonSerializable(typeof(PredictionRecord))]
 [JsonSerializable(typeof(string))]
-public sealed partial class PreferenceJsonContext : JsonSerializerContext;
+internal sealed partial class PreferenceJsonContext : JsonSerializerContext;

@@ -6,7 +6,7 @@ namespace Pluralistic.Torch;
 /// consecutive rows (a zero-copy slice), with only the order of batches shuffled per epoch — much cheaper for
 /// large data, where gathering every row every epoch is memory-bound.
 /// </summary>
-public sealed class MiniBatches
+internal sealed class MiniBatches
 {
     private readonly int[] _order;
     private readonly int[] _batchOrder;

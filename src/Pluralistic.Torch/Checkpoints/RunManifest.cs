@@ -92,4 +92,4 @@ public sealed record UserStoreInfo(string Kind, string File);
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(RunManifest))]
-public sealed partial class CheckpointJsonContext : JsonSerializerContext;
+internal sealed partial class CheckpointJsonContext : JsonSerializerContext;

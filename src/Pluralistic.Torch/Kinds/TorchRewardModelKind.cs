@@ -12,6 +12,7 @@ namespace Pluralistic.Torch;
 /// </summary>
 /// <typeparam name="TOptions">The method's options.</typeparam>
 /// <typeparam name="TModel">The method's model.</typeparam>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0022", Justification = "RewardModelKind is sealed to this one public base on purpose: every kind from any assembly derives from TorchRewardModelKind.")]
 public abstract class TorchRewardModelKind<TOptions, TModel> : RewardModelKind
     where TOptions : RewardTrainerOptions
     where TModel : TorchUserRewardModel

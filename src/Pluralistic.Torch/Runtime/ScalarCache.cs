@@ -10,7 +10,7 @@ namespace Pluralistic.Torch;
 /// cache, so it is never finalized. Use it for a bounded set of values (literals and per-model constants such as a
 /// latent size); values that change per call go through <see cref="TensorArithmetic"/>, which disposes its Scalars.
 /// </summary>
-public static class ScalarCache
+internal static class ScalarCache
 {
     private static readonly ConcurrentDictionary<double, Scalar> Reals = new();
     private static readonly ConcurrentDictionary<long, Scalar> Integers = new();

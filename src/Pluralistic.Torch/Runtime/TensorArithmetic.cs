@@ -11,7 +11,7 @@ namespace Pluralistic.Torch;
 /// per-call values live in a Scalar that is disposed after the op returns, so it is reachable throughout.
 /// <c>TorchSharpScalarTests</c> scans the SDK's assemblies so that no other temporary Scalar comes back.
 /// </summary>
-public static class TensorArithmetic
+internal static class TensorArithmetic
 {
     /// <summary><c>left + right</c>.</summary>
     /// <param name="left">Left operand.</param>
