@@ -60,6 +60,20 @@ public class OpenKindRegistryTests
     }
 
     [Fact]
+    public async Task Ablate_measures_a_kind_from_another_assembly_beside_the_baseline()
+    {
+        using var directory = new TempDirectory();
+        var output = directory.File("ablation");
+
+        var ablate = await CliRunner.RunAsync(Kinds, "ablate", "--models", "bt,toy", "--presets", "groups", "--device", "cpu", "--out", output);
+
+        Assert.True(ablate.ExitCode == 0, ablate.Error);
+        var report = await File.ReadAllTextAsync(Path.Combine(output, "ablation.md"));
+        Assert.Matches(@"\| toy +\| \d+\.\d%", report);
+        Assert.Matches(@"\| bt +\| \d+\.\d%", report);
+    }
+
+    [Fact]
     public async Task The_container_opens_a_run_of_a_registered_kind()
     {
         using var directory = new TempDirectory();
