@@ -14,7 +14,7 @@ namespace Pluralistic.Data;
 /// different sides, so no single reward and no single axis explains them. Records carry <c>topic</c> and
 /// <c>pair</c> keys (ignored by training, kept for analysis).
 /// </summary>
-public sealed class SyntheticParaphrasePopulation : ISyntheticTextPopulation
+public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
 {
     /// <summary>The preset name.</summary>
     public const string PresetName = "paraphrase";
@@ -55,8 +55,8 @@ public sealed class SyntheticParaphrasePopulation : ISyntheticTextPopulation
     private readonly Dictionary<UserId, Taste> _users = [];
 
     private SyntheticParaphrasePopulation(SyntheticPopulationOptions options)
+        : base(options)
     {
-        Options = options;
         var random = new Random(options.Seed);
         SeenUsers = DrawUsers("user", options.SeenUsers, random);
         UnseenUsers = DrawUsers("new-user", options.UnseenUsers, random);
@@ -72,47 +72,14 @@ public sealed class SyntheticParaphrasePopulation : ISyntheticTextPopulation
         Train = train.Select(s => s.Record).ToList();
         TestSeen = testSeen.Select(s => s.Record).ToList();
         TestUnseen = testUnseen.Select(s => s.Record).ToList();
-        Oracle = new OracleReport
-        {
-            Preset = PresetName,
-            Seed = options.Seed,
-            Description = Describe(),
-            GroupShares = Groups.ToDictionary(g => g.Name, g => g.Share),
-            Splits = new Dictionary<string, OracleSplit>
-            {
-                ["train"] = Summarize(train),
-                ["test_seen"] = Summarize(testSeen),
-                ["test_unseen"] = Summarize(testUnseen),
-            },
-        };
+        Oracle = CreateOracle(Groups.ToDictionary(g => g.Name, g => g.Share), Summarize(train), Summarize(testSeen), Summarize(testUnseen));
     }
 
     /// <inheritdoc/>
-    public string Preset => PresetName;
+    public override string Preset => PresetName;
 
     /// <inheritdoc/>
-    public string Description => Describe();
-
-    /// <summary>The options the population was drawn with (the response dimension does not apply: records are text).</summary>
-    public SyntheticPopulationOptions Options { get; }
-
-    /// <summary>Users in the training data.</summary>
-    public IReadOnlyList<UserId> SeenUsers { get; }
-
-    /// <summary>Users held out of training.</summary>
-    public IReadOnlyList<UserId> UnseenUsers { get; }
-
-    /// <summary>Training records (text only, worded with the training phrasings).</summary>
-    public IReadOnlyList<PreferenceRecord> Train { get; }
-
-    /// <summary>Held-out records of seen users (worded with the test phrasings).</summary>
-    public IReadOnlyList<PreferenceRecord> TestSeen { get; }
-
-    /// <summary>Records of unseen users, grouped by user, the first serving as context (worded with the test phrasings).</summary>
-    public IReadOnlyList<PreferenceRecord> TestUnseen { get; }
-
-    /// <summary>Oracle and best-single-reward accuracies per split.</summary>
-    public OracleReport Oracle { get; }
+    public override string Description => Describe();
 
     /// <summary>The groups, largest first.</summary>
     public static IReadOnlyList<string> GroupNames { get; } = Groups.Select(g => g.Name).ToList();
@@ -149,19 +116,12 @@ public sealed class SyntheticParaphrasePopulation : ISyntheticTextPopulation
         record?.ExtensionData is { } extra && extra.TryGetValue(PairKey, out var kind) && kind.GetString() == ContestedPair;
 
     /// <inheritdoc/>
-    bool ISyntheticTextPopulation.IsContestedPair(PreferenceRecord record) => IsContested(record);
+    private protected override bool IsContestedPair(PreferenceRecord record) => IsContested(record);
 
     /// <summary>The group of a user.</summary>
     /// <param name="user">A seen or unseen user.</param>
     /// <returns>The group.</returns>
     public string GroupOf(UserId user) => Groups[Lookup(user).Group].Name;
-
-    /// <summary>Writes <c>train.jsonl</c>, <c>test_seen.jsonl</c>, <c>test_unseen.jsonl</c> and <c>oracle.json</c>.</summary>
-    /// <param name="directory">The output directory (created when missing).</param>
-    /// <param name="cancellationToken">Cancels writing.</param>
-    /// <returns>A task.</returns>
-    public Task WriteAsync(string directory, CancellationToken cancellationToken = default) =>
-        SyntheticFiles.WriteAsync(directory, Train, TestSeen, TestUnseen, Oracle, cancellationToken);
 
     /// <summary>A user's hidden reward of a latent response to a prompt of a topic (differences are Bradley-Terry log-odds).</summary>
     internal double TrueReward(UserId user, ParaphraseTopic promptTopic, ParaphraseTopic answerTopic, ParaphraseAnswer answer) =>

@@ -11,7 +11,7 @@ namespace Pluralistic.Data;
 /// reward is therefore at chance on the contested pairs, while a personalised one can learn each user's side from
 /// a few pairs. Records carry an extra <c>topic</c> key (ignored by training, kept for analysis).
 /// </summary>
-public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
+public sealed class SyntheticTextPopulation : SyntheticTextPopulationBase
 {
     /// <summary>The preset name.</summary>
     public const string PresetName = "text";
@@ -57,8 +57,8 @@ public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
     private readonly Dictionary<UserId, (int Group, double Quality, double Stance)> _users = [];
 
     private SyntheticTextPopulation(SyntheticPopulationOptions options)
+        : base(options)
     {
-        Options = options;
         var random = new Random(options.Seed);
         SeenUsers = DrawUsers("user", options.SeenUsers, random);
         UnseenUsers = DrawUsers("new-user", options.UnseenUsers, random);
@@ -72,47 +72,14 @@ public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
         Train = train.Select(s => s.Record).ToList();
         TestSeen = testSeen.Select(s => s.Record).ToList();
         TestUnseen = testUnseen.Select(s => s.Record).ToList();
-        Oracle = new OracleReport
-        {
-            Preset = PresetName,
-            Seed = options.Seed,
-            Description = Describe(),
-            GroupShares = Groups.ToDictionary(g => g, _ => 0.5),
-            Splits = new Dictionary<string, OracleSplit>
-            {
-                ["train"] = Summarize(train),
-                ["test_seen"] = Summarize(testSeen),
-                ["test_unseen"] = Summarize(testUnseen),
-            },
-        };
+        Oracle = CreateOracle(Groups.ToDictionary(g => g, _ => 0.5), Summarize(train), Summarize(testSeen), Summarize(testUnseen));
     }
 
     /// <inheritdoc/>
-    public string Preset => PresetName;
+    public override string Preset => PresetName;
 
     /// <inheritdoc/>
-    public string Description => Describe();
-
-    /// <summary>The options the population was drawn with (the response dimension does not apply: records are text).</summary>
-    public SyntheticPopulationOptions Options { get; }
-
-    /// <summary>Users in the training data.</summary>
-    public IReadOnlyList<UserId> SeenUsers { get; }
-
-    /// <summary>Users held out of training.</summary>
-    public IReadOnlyList<UserId> UnseenUsers { get; }
-
-    /// <summary>Training records (text only).</summary>
-    public IReadOnlyList<PreferenceRecord> Train { get; }
-
-    /// <summary>Held-out records of seen users.</summary>
-    public IReadOnlyList<PreferenceRecord> TestSeen { get; }
-
-    /// <summary>Records of unseen users, grouped by user (the first serve as context).</summary>
-    public IReadOnlyList<PreferenceRecord> TestUnseen { get; }
-
-    /// <summary>Oracle and best-single-reward accuracies per split.</summary>
-    public OracleReport Oracle { get; }
+    public override string Description => Describe();
 
     /// <summary>The two groups.</summary>
     public static IReadOnlyList<string> GroupNames => Groups;
@@ -140,7 +107,7 @@ public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
         record?.ExtensionData is { } extra && extra.TryGetValue("topic", out var topic) && topic.GetString() == ContestedTopic;
 
     /// <inheritdoc/>
-    bool ISyntheticTextPopulation.IsContestedPair(PreferenceRecord record) => IsContested(record);
+    private protected override bool IsContestedPair(PreferenceRecord record) => IsContested(record);
 
     /// <summary>The group of a user.</summary>
     /// <param name="user">A seen or unseen user.</param>
@@ -176,13 +143,6 @@ public sealed class SyntheticTextPopulation : ISyntheticTextPopulation
 
         return builder.Build();
     }
-
-    /// <summary>Writes <c>train.jsonl</c>, <c>test_seen.jsonl</c>, <c>test_unseen.jsonl</c> and <c>oracle.json</c>.</summary>
-    /// <param name="directory">The output directory.</param>
-    /// <param name="cancellationToken">Cancels writing.</param>
-    /// <returns>A task.</returns>
-    public Task WriteAsync(string directory, CancellationToken cancellationToken = default) =>
-        SyntheticFiles.WriteAsync(directory, Train, TestSeen, TestUnseen, Oracle, cancellationToken);
 
     private List<UserId> DrawUsers(string prefix, int count, Random random)
     {
