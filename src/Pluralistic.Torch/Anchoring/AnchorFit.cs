@@ -9,8 +9,11 @@ namespace Pluralistic.Torch;
 /// state (n = the user's pairs, capped at <see cref="SeenPairsCap"/>); and, for a sample of the users as if they were
 /// new, states inferred from only their first k training pairs (n = k, for k in 1, 2, 5, 10, 20), scored on all their
 /// other pairs over responses those k pairs do not show (the population parameters were trained on those pairs too,
-/// but the user's state sees only the k pairs, as a new user's would). The form and kappa with the lowest log-loss over both win; ties go
-/// to the larger kappa (closer to the population).
+/// but the user's state sees only the k pairs, as a new user's would). Trained and inferred states are different
+/// estimators, so each gets its own weight: kappa for inferred states, a fixed weight in [0, 1] for the seen users'
+/// trained states, each chosen by the one-standard-error rule (the candidate closest to the population whose
+/// log-loss is within a standard error of the best), so a deviation is kept only where it clearly pays; the form
+/// whose two fits have the lowest log-loss together wins.
 /// </summary>
 internal static class AnchorFit
 {
@@ -19,6 +22,9 @@ internal static class AnchorFit
         [double.PositiveInfinity, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1, 0.5, 0];
 
     private static readonly int[] ContextSizes = [1, 2, 5, 10, 20];
+
+    /// <summary>The weights tried for the seen users' trained states: 0 to 1 in steps of 0.1.</summary>
+    private static readonly double[] SeenWeights = [.. Enumerable.Range(0, 11).Select(i => i / 10.0)];
 
     private const int FewShotUsers = 256;
 
@@ -33,7 +39,8 @@ internal static class AnchorFit
         AnchoredMethod anchored, TrainingSession session, IReadOnlyList<float[]> seenStates, int evidenceCapacity, CancellationToken cancellationToken)
     {
         var info = anchored.Info;
-        var cases = new Cases();
+        var seen = new Cases();
+        var fewShot = new Cases();
         var data = session.Data;
         var byUser = data.RecordsByUser();
         var validation = session.ValidationRecords.ToHashSet();
@@ -44,8 +51,9 @@ internal static class AnchorFit
         }
 
         // Seen users: their trained states, on validation pairs over responses none of their training pairs show.
-        var items = ItemKeys(data);
-        var heldRecords = users.SelectMany(u => Unseen(byUser[u].Where(validation.Contains), byUser[u].Where(r => !validation.Contains(r)), items)).ToArray();
+        var items = ItemKeys.Of(data);
+        var training = session.TrainRecords.ToHashSet();
+        var heldRecords = users.SelectMany(u => Unseen(byUser[u].Where(validation.Contains), byUser[u].Where(training.Contains), items)).ToArray();
         var userOfRecord = new Dictionary<int, int>();
         foreach (var u in users)
         {
@@ -56,7 +64,7 @@ internal static class AnchorFit
         }
 
         var cap = SeenPairsCap(evidenceCapacity);
-        Score(anchored, data, heldRecords, r => seenStates[userOfRecord[r]], r => Math.Min(byUser[userOfRecord[r]].Length, cap), cases, session.Device, cancellationToken);
+        Score(anchored, data, heldRecords, r => seenStates[userOfRecord[r]], r => Math.Min(byUser[userOfRecord[r]].Length, cap), seen, session.Device, cancellationToken);
 
         // A sample of them as if they were new: states inferred from their first k training pairs.
         var sample = users.ToArray();
@@ -65,13 +73,13 @@ internal static class AnchorFit
         foreach (var k in ContextSizes.Where(k => k <= Math.Max(evidenceCapacity, 1)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var eligible = sample.Where(u => byUser[u].Count(r => !validation.Contains(r)) > k).ToArray();
+            var eligible = sample.Where(u => byUser[u].Count(training.Contains) > k).ToArray();
             if (eligible.Length == 0)
             {
                 continue;
             }
 
-            var contexts = eligible.Select(u => byUser[u].Where(r => !validation.Contains(r)).Take(k).ToArray()).ToArray();
+            var contexts = eligible.Select(u => byUser[u].Where(training.Contains).Take(k).ToArray()).ToArray();
             var evidence = contexts.Select(c => data.Select(c)).ToList();
             float[][] states;
             using (NewDisposeScope())
@@ -81,32 +89,36 @@ internal static class AnchorFit
 
             var stateOf = eligible.Select((u, i) => (u, i)).ToDictionary(p => p.u, p => states[p.i]);
             var records = eligible.SelectMany((u, i) => Unseen(byUser[u].Except(contexts[i]), contexts[i], items)).ToArray();
-            Score(anchored, data, records, r => stateOf[userOfRecord[r]], _ => k, cases, session.Device, cancellationToken);
+            Score(anchored, data, records, r => stateOf[userOfRecord[r]], _ => k, fewShot, session.Device, cancellationToken);
         }
 
-        var best = (Form: PopulationAnchorForm.Deviation, Kappa: double.PositiveInfinity, Loss: cases.Loss(PopulationAnchorForm.Deviation, double.PositiveInfinity));
+        // Per form: the kappa that fits the inferred states best and the weight that fits the trained states best.
+        (PopulationAnchorForm Form, double Kappa, double? SeenWeight, double Loss) best = (PopulationAnchorForm.Deviation, double.PositiveInfinity, null, double.PositiveInfinity);
         foreach (var form in new[] { PopulationAnchorForm.Deviation, PopulationAnchorForm.Blend })
         {
-            foreach (var kappa in Kappas)
+            var kappa = Kappas[fewShot.OneStandardError(Kappas.Select(k => (Func<int, double>)(n => PopulationAnchorInfo.Weight(n, k))).ToArray(), form)];
+            double? seenWeight = seen.Count == 0 ? null : SeenWeights[seen.OneStandardError(SeenWeights.Select(w => (Func<int, double>)(_ => w)).ToArray(), form)];
+            var loss = (fewShot.Loss(form, n => PopulationAnchorInfo.Weight(n, kappa)) * fewShot.Count) + (seenWeight is { } w ? seen.Loss(form, _ => w) * seen.Count : 0);
+            if (loss < best.Loss - 1e-9)
             {
-                var loss = cases.Loss(form, kappa);
-                if (loss < best.Loss - 1e-9)
-                {
-                    best = (form, kappa, loss);
-                }
+                best = (form, kappa, seenWeight, loss);
             }
         }
 
+        var total = Math.Max(1, seen.Count + fewShot.Count);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["anchor_kappa"] = best.Kappa,
-            ["anchor_fit_pairs"] = cases.Count,
-            ["anchor_fit_loss"] = Math.Round(best.Loss, 6),
-            ["anchor_fit_loss_population"] = Math.Round(cases.Loss(PopulationAnchorForm.Deviation, double.PositiveInfinity), 6),
-            ["anchor_fit_loss_method"] = Math.Round(cases.Loss(PopulationAnchorForm.Blend, 0), 6),
+            ["anchor_seen_weight"] = best.SeenWeight ?? double.NaN,
+            ["anchor_fit_seen_pairs"] = seen.Count,
+            ["anchor_fit_few_shot_pairs"] = fewShot.Count,
+            ["anchor_fit_loss"] = Math.Round(best.Loss / total, 6),
+            ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, _ => 0) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, _ => 0) * fewShot.Count)) / total, 6),
+            ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, _ => 1) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, _ => 1) * fewShot.Count)) / total, 6),
         };
-        return (info with { Form = best.Form, Kappa = best.Kappa }, metrics);
+        return (info with { Form = best.Form, Kappa = best.Kappa, SeenWeight = best.SeenWeight }, metrics);
     }
+
 
     /// <summary>
     /// The pairs a seen user's weight counts: its pairs, at most the evidence capacity (and at least the largest context
@@ -123,37 +135,12 @@ internal static class AnchorFit
         return heldOut.Where(r => !shown.Contains(items[r].Chosen) && !shown.Contains(items[r].Rejected));
     }
 
-    // A key per response vector (FNV-1a over its bytes): equal vectors are the same item.
-    private static (ulong Chosen, ulong Rejected)[] ItemKeys(PreferenceDataset data)
-    {
-        var d = data.ResponseDimension;
-        var keys = new (ulong, ulong)[data.Count];
-        var chosen = data.ChosenVectors.Span;
-        var rejected = data.RejectedVectors.Span;
-        for (var i = 0; i < data.Count; i++)
-        {
-            keys[i] = (Fnv(chosen.Slice(i * d, d)), Fnv(rejected.Slice(i * d, d)));
-        }
-
-        return keys;
-    }
-
-    private static ulong Fnv(ReadOnlySpan<float> vector)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector))
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
-    }
-
     // Scores records with per-record states: the population margin, the method's margin and its cold-start margin.
     private static void Score(
         AnchoredMethod anchored, PreferenceDataset data, int[] records, Func<int, float[]> stateOf, Func<int, int> pairsOf, Cases cases, Device device, CancellationToken cancellationToken)
     {
         var size = anchored.Method.StateSize;
+        var userOf = data.RecordsByUser().SelectMany((records, u) => records.Select(r => (r, u))).ToDictionary(p => p.r, p => p.u);
         for (var start = 0; start < records.Length; start += ChunkedScorer.ChunkRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -168,7 +155,7 @@ internal static class AnchorFit
             var coldMargin = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, cold), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, cold));
             for (var i = 0; i < chunk.Length; i++)
             {
-                cases.Add(population[i], own[i], coldMargin[i], pairsOf(chunk[i]));
+                cases.Add(population[i], own[i], coldMargin[i], pairsOf(chunk[i]), userOf[chunk[i]]);
             }
         }
     }
@@ -179,33 +166,70 @@ internal static class AnchorFit
     private sealed class Cases
     {
         private readonly List<(float Population, float Own, float Cold, int Pairs)> _items = [];
+        private readonly List<int> _users = [];
 
         public int Count => _items.Count;
 
-        public void Add(float population, float own, float cold, int pairs)
+        public void Add(float population, float own, float cold, int pairs, int user)
         {
             if (float.IsFinite(population) && float.IsFinite(own) && float.IsFinite(cold))
             {
                 _items.Add((population, own, cold, pairs));
+                _users.Add(user);
             }
         }
 
-        public double Loss(PopulationAnchorForm form, double kappa)
+        /// <summary>
+        /// The one-standard-error rule: the first candidate (they come closest to the population first) whose mean
+        /// log-loss is within one standard error of the best candidate's, the error taken on the paired differences
+        /// of the two clustered by user. A deviation from the population has to pay clearly to be chosen.
+        /// </summary>
+        public int OneStandardError(Func<int, double>[] weights, PopulationAnchorForm form)
         {
-            if (_items.Count == 0)
+            if (_items.Count < 2)
             {
                 return 0;
             }
 
-            double sum = 0;
-            foreach (var (population, own, cold, pairs) in _items)
+            var losses = weights.Select(w => PairLosses(form, w)).ToArray();
+            var means = losses.Select(l => l.Average()).ToArray();
+            var best = Array.IndexOf(means, means.Min());
+            for (var c = 0; c < weights.Length; c++)
             {
-                var c = AnchoredMethod.Columns(form, PopulationAnchorInfo.Weight(pairs, kappa));
-                var margin = (c[0] * (double)population) + (c[1] * (double)own) - (c[2] * (double)cold);
-                sum += margin > 0 ? Math.Log(1 + Math.Exp(-margin)) : -margin + Math.Log(1 + Math.Exp(margin));
+                var diff = losses[c].Zip(losses[best], (a, b) => a - b).ToArray();
+                var mean = diff.Average();
+
+                // Clustered by user: a user's pairs are not independent evidence.
+                var clusters = new Dictionary<int, double>();
+                for (var i = 0; i < diff.Length; i++)
+                {
+                    clusters[_users[i]] = clusters.GetValueOrDefault(_users[i]) + (diff[i] - mean);
+                }
+
+                var se = Math.Sqrt(clusters.Values.Sum(v => v * v) * clusters.Count / Math.Max(1, clusters.Count - 1)) / diff.Length;
+                if (mean <= se)
+                {
+                    return c;
+                }
             }
 
-            return sum / _items.Count;
+            return best;
+        }
+
+        public double Loss(PopulationAnchorForm form, Func<int, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
+
+        private double[] PairLosses(PopulationAnchorForm form, Func<int, double> weight)
+        {
+            var losses = new double[_items.Count];
+            for (var i = 0; i < _items.Count; i++)
+            {
+                var (population, own, cold, pairs) = _items[i];
+                var c = AnchoredMethod.Columns(form, weight(pairs));
+                var margin = (c[0] * (double)population) + (c[1] * (double)own) - (c[2] * (double)cold);
+                losses[i] = margin > 0 ? Math.Log(1 + Math.Exp(-margin)) : -margin + Math.Log(1 + Math.Exp(margin));
+            }
+
+            return losses;
         }
     }
 }

@@ -39,8 +39,9 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
     public static PopulationAnchor? Find(nn.Module network) =>
         network.named_children().Where(c => c.name == ModuleName).Select(c => c.module).OfType<PopulationAnchor>().FirstOrDefault();
 
-    /// <summary>The Bradley-Terry objective of the anchor on the session's training pairs.</summary>
-    internal sealed class Objective(PopulationAnchor anchor, TrainingSession session) : PairwiseObjective(session)
+    /// <summary>The Bradley-Terry objective of the anchor.</summary>
+    internal sealed class Objective(PopulationAnchor anchor, PairTensors train, PairTensors? validation, int batchSize)
+        : PairwiseObjective(train, validation, batchSize)
     {
         public override nn.Module Module => anchor;
 

@@ -28,6 +28,12 @@ public sealed record PopulationAnchorInfo
     [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
     public required double Kappa { get; init; }
 
+    /// <summary>
+    /// The weight of the seen users' own reward (their states trained with the model), fitted on their held-out
+    /// responses; <see langword="null"/> when the fit had none to judge them on (then the weight of their pairs).
+    /// </summary>
+    public double? SeenWeight { get; init; }
+
     /// <summary>How the user's reward combines with the population reward.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<PopulationAnchorForm>))]
     public PopulationAnchorForm Form { get; init; } = PopulationAnchorForm.Deviation;

@@ -108,7 +108,8 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
 
     /// <summary>
     /// Trains the population reward a personalized model is anchored to (the Bradley-Terry baseline's shape and
-    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10, on the session's split)
+    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10, on the session's training
+    /// pairs and the pairs it keeps out of the method's training, validated on its validation pairs)
     /// and registers it under <paramref name="network"/>. Its kappa is fitted once the model exists.
     /// </summary>
     private static PopulationAnchorInfo TrainAnchor(
@@ -117,7 +118,8 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
         var info = new PopulationAnchorInfo { HiddenSizes = [64], Kappa = 0, Form = PopulationAnchorForm.Blend };
         var anchor = session.CreateModule(() => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, info.HiddenSizes));
         var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10 };
-        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, session), schedule, "anchor", progress, cancellationToken);
+        using var train = new PairTensors(session.Data, [.. session.TrainRecords, .. session.ExcludedRecords], session.Device);
+        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
         metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
         metrics["anchor_epochs_run"] = report.EpochsRun;
         network.register_module(PopulationAnchor.ModuleName, anchor);

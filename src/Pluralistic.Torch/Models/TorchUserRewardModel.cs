@@ -200,7 +200,9 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         ArgumentNullException.ThrowIfNull(vector);
         if (_anchored is not null && vector.Length == StateSize)
         {
-            vector = AnchoredMethod.Append(vector, _anchored.Columns(Math.Min(records.Length, AnchorFit.SeenPairsCap(Info.EvidenceCapacity))));
+            var anchor = _anchored.Info;
+            var weight = anchor.SeenWeight ?? anchor.Weight(Math.Min(records.Length, AnchorFit.SeenPairsCap(Info.EvidenceCapacity)));
+            vector = AnchoredMethod.Append(vector, AnchoredMethod.Columns(anchor.Form, weight));
         }
 
         return _states.Create(user, vector, data, records);

@@ -11,6 +11,9 @@ namespace Pluralistic.Torch;
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
+    /// <summary>The validation share when the options ask for none but a personalized method is anchored.</summary>
+    private const double AnchorValidationFraction = 0.1;
+
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private readonly List<nn.Module> _modules = [];
     private readonly HashSet<nn.Module> _released = new(ReferenceEqualityComparer.Instance);
@@ -26,7 +29,10 @@ public sealed class TrainingSession : IDisposable
         Data = data;
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
-        (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed);
+        // Anchoring a personalized method fits its weight on held-out pairs: a method that validates on none (PAL)
+        // still holds out the default share then.
+        var fraction = options.ValidationFraction > 0 || !options.PopulationAnchor ? options.ValidationFraction : AnchorValidationFraction;
+        (TrainRecords, ValidationRecords, ExcludedRecords) = ValidationSplit.Make(data, fraction, Seed);
 
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
@@ -55,8 +61,17 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Records to train on.</summary>
     public int[] TrainRecords { get; }
 
-    /// <summary>Records held out for validation (per user).</summary>
+    /// <summary>
+    /// Records held out for validation: per user, pairs at random; or, when users' pairs repeat items (responses with
+    /// equal vectors), pairs over items a share of the users hold out (see <see cref="ExcludedRecords"/>).
+    /// </summary>
     public int[] ValidationRecords { get; }
+
+    /// <summary>
+    /// Records in neither split: pairs of a user who holds out items that compare a held-out item with a training
+    /// item. The population reward may learn from them (they hide no user's held-out item from others); user states not.
+    /// </summary>
+    public int[] ExcludedRecords { get; }
 
     /// <summary>The training records in a seeded random order (the row order of <see cref="Train"/>).</summary>
     public int[] ShuffledTrainRecords { get; }
