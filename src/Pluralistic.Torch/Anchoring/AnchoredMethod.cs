@@ -62,7 +62,7 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
         var own = method.ScoreMatrix(responses, prompts, states.narrow(1, 0, size));
         var cold = method.ScoreMatrix(responses, prompts, ColdTensor(states.device, 1));
         var population = anchor.call(responses, prompts).unsqueeze(1);
-        return (population * states.select(1, size).unsqueeze(0)) + (own * states.select(1, size + 1).unsqueeze(0)) - (cold * states.select(1, size + 2).unsqueeze(0));
+        return population.mul(states.select(1, size).unsqueeze(0)).Plus(own.mul(states.select(1, size + 1).unsqueeze(0))).Plus(cold.mul(states.select(1, size + 2).unsqueeze(0)).neg());
     }
 
     /// <inheritdoc />
@@ -72,7 +72,7 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
         var own = method.ScoreRows(responses, prompts, states.narrow(1, 0, size));
         var cold = method.ScoreRows(responses, prompts, ColdTensor(states.device, states.shape[0]));
         var population = anchor.call(responses, prompts);
-        return (population * states.select(1, size)) + (own * states.select(1, size + 1)) - (cold * states.select(1, size + 2));
+        return population.mul(states.select(1, size)).Plus(own.mul(states.select(1, size + 1))).Plus(cold.mul(states.select(1, size + 2)).neg());
     }
 
     /// <inheritdoc />

@@ -327,6 +327,18 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private async Task<float[]> StripAsync(IReadOnlyList<UserId> users, ScoringOptions options, IReadOnlyList<bool>? needed, CancellationToken cancellationToken) =>
         _anchored!.Strip(await _resolver.ResolveAsync(users, options, needed, cancellationToken).ConfigureAwait(false), users.Count);
 
+    /// <summary>
+    /// The method's own part of a stored state vector: without the population anchor's columns when the model is
+    /// anchored (capabilities that read stored states directly use it).
+    /// </summary>
+    /// <param name="vector">A stored state vector.</param>
+    /// <returns>The method's part (the vector itself when the model is not anchored or the length does not match).</returns>
+    protected float[] MethodPart(float[] vector)
+    {
+        ArgumentNullException.ThrowIfNull(vector);
+        return _anchored is not null && vector.Length == StateSize + AnchoredMethod.ExtraColumns ? vector[..StateSize] : vector;
+    }
+
     /// <summary>Throws when the model has been disposed (for capabilities that use the module).</summary>
     /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

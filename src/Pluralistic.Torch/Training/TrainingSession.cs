@@ -11,9 +11,6 @@ namespace Pluralistic.Torch;
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
-    /// <summary>The validation share when the options ask for none but a personalized method is anchored.</summary>
-    private const double AnchorValidationFraction = 0.1;
-
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private readonly List<nn.Module> _modules = [];
     private readonly HashSet<nn.Module> _released = new(ReferenceEqualityComparer.Instance);
@@ -29,10 +26,11 @@ public sealed class TrainingSession : IDisposable
         Data = data;
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
-        // Anchoring a personalized method fits its weight on held-out pairs: a method that validates on none (PAL)
-        // still holds out the default share then.
-        var fraction = options.ValidationFraction > 0 || !options.PopulationAnchor ? options.ValidationFraction : AnchorValidationFraction;
-        (TrainRecords, ValidationRecords, ExcludedRecords) = ValidationSplit.Make(data, fraction, Seed);
+        // The item-disjoint split comes with the population anchor (whose fit needs held-out items); without it the
+        // split is the per-user pair split runs have always had.
+        (TrainRecords, ValidationRecords, ExcludedRecords) = options.PopulationAnchor
+            ? ValidationSplit.Make(data, options.ValidationFraction, Seed)
+            : ToSplit(PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed));
 
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
@@ -81,6 +79,8 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>The validation rows on the device (created on first use), or <see langword="null"/> without validation.</summary>
     public PairTensors? Validation => ValidationRecords.Length == 0 ? null : _validation ??= new PairTensors(Data, ValidationRecords, Device);
+
+    private static ValidationSplit.Split ToSplit((int[] Train, int[] Validation) split) => new(split.Train, split.Validation, []);
 
     /// <summary>Describes the training data for the manifest.</summary>
     public TrainingDataInfo DataInfo { get; }
