@@ -6,15 +6,15 @@ namespace Pluralistic.Cli.Output;
 
 /// <summary>
 /// <c>--store CONNECTION</c> (or <c>PLURALISTIC_STORE</c>): the run's user states in PostgreSQL instead of its
-/// <c>users.db</c>. Each run gets its own scope in the store's tables, named after the SHA-256 of its weights, so runs
-/// never mix states and every process that opens the same run (on any machine) shares them.
+/// <c>users.db</c>. Each run gets its own scope in the store's tables (<see cref="RunDirectory.StoreScope"/>), so runs
+/// never mix states and every process that opens the same run (on any machine, the reward server too) shares them.
 /// </summary>
 internal static class CliStore
 {
     public const string Variable = "PLURALISTIC_STORE";
 
     /// <summary>The store's scope for a run.</summary>
-    public static string Scope(RunManifest manifest) => $"run-{manifest.Weights.Sha256.ToLowerInvariant()}";
+    public static string Scope(RunManifest manifest) => RunDirectory.StoreScope(manifest);
 
     /// <summary>Opens the run's store in the database.</summary>
     public static PostgreSqlUserStateStore Open(string connectionString, RunManifest manifest) =>
