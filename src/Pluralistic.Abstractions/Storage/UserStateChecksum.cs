@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -29,15 +30,34 @@ public static class UserStateChecksum
     public static byte[] Compute(UserState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Tag);
-        AppendString(hash, state.User.Value ?? string.Empty);
-        AppendString(hash, state.ModelKind ?? string.Empty);
-        AppendString(hash, state.ModelFingerprint ?? string.Empty);
-        AppendFloats(hash, state.Vector.Span);
-        AppendFloats(hash, state.Evidence.Span);
-        AppendInt(hash, state.EvidenceCount);
-        return hash.GetHashAndReset();
+        var user = state.User.Value ?? string.Empty;
+        var kind = state.ModelKind ?? string.Empty;
+        var fingerprint = state.ModelFingerprint ?? string.Empty;
+        var vector = state.Vector.Span;
+        var evidence = state.Evidence.Span;
+
+        // One buffer and one hash call: the tag, then each field length-prefixed (int32 little-endian).
+        var length = Tag.Length + (6 * sizeof(int))
+            + Encoding.UTF8.GetByteCount(user) + Encoding.UTF8.GetByteCount(kind) + Encoding.UTF8.GetByteCount(fingerprint)
+            + ((vector.Length + evidence.Length) * sizeof(float));
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var buffer = rented.AsSpan(0, length);
+            Tag.CopyTo(buffer);
+            var at = Tag.Length;
+            at = WriteString(buffer, at, user);
+            at = WriteString(buffer, at, kind);
+            at = WriteString(buffer, at, fingerprint);
+            at = WriteFloats(buffer, at, vector);
+            at = WriteFloats(buffer, at, evidence);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], state.EvidenceCount);
+            return SHA256.HashData(buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Whether <paramref name="checksum"/> is the checksum of <paramref name="state"/>.</summary>
@@ -60,34 +80,29 @@ public static class UserStateChecksum
         }
     }
 
-    private static void AppendInt(IncrementalHash hash, int value)
+    private static int WriteString(Span<byte> buffer, int at, string value)
     {
-        Span<byte> bytes = stackalloc byte[sizeof(int)];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
-        hash.AppendData(bytes);
+        var written = Encoding.UTF8.GetBytes(value, buffer[(at + sizeof(int))..]);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], written);
+        return at + sizeof(int) + written;
     }
 
-    private static void AppendString(IncrementalHash hash, string value)
+    private static int WriteFloats(Span<byte> buffer, int at, ReadOnlySpan<float> values)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        AppendInt(hash, bytes.Length);
-        hash.AppendData(bytes);
-    }
-
-    private static void AppendFloats(IncrementalHash hash, ReadOnlySpan<float> values)
-    {
-        AppendInt(hash, values.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[at..], values.Length);
+        at += sizeof(int);
         if (BitConverter.IsLittleEndian)
         {
-            hash.AppendData(MemoryMarshal.AsBytes(values));
-            return;
+            MemoryMarshal.AsBytes(values).CopyTo(buffer[at..]);
+        }
+        else
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(buffer[(at + (i * sizeof(float)))..], values[i]);
+            }
         }
 
-        Span<byte> bytes = stackalloc byte[sizeof(float)];
-        foreach (var value in values)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-            hash.AppendData(bytes);
-        }
+        return at + (values.Length * sizeof(float));
     }
 }
