@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
+using static Pluralistic.UserStateArguments;
 
 namespace Pluralistic.Storage.PostgreSql;
 
@@ -329,28 +330,6 @@ public sealed class PostgreSqlUserStateStore : IUserStateStore
         catch (ArgumentException e)
         {
             throw new ArgumentException($"The PostgreSQL connection string is not valid: {e.Message}", nameof(connectionString), e);
-        }
-    }
-
-    private static void ValidateUser(UserId user, string parameterName = "user")
-    {
-        if (user.Value is null)
-        {
-            throw new ArgumentException("The user id is the default (empty) value.", parameterName);
-        }
-    }
-
-    private static void ValidateState(UserState? state, string parameterName)
-    {
-        if (state is null)
-        {
-            throw new ArgumentNullException(parameterName);
-        }
-
-        ValidateUser(state.User, parameterName);
-        if (state.ModelKind is null || state.ModelFingerprint is null)
-        {
-            throw new ArgumentException($"The state of user '{state.User}' has no model kind or fingerprint.", parameterName);
         }
     }
 
