@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pluralistic.Runs;
+using Pluralistic.Storage.PostgreSql;
 using Pluralistic.Text;
 
 namespace Pluralistic.Samples.RewardServer;
@@ -27,6 +28,7 @@ public static class RewardServerApp
         var builder = WebApplication.CreateSlimBuilder(args);
         var options = new RewardServerOptions();
         builder.Configuration.GetSection("RewardServer").Bind(options);
+        options.Store ??= builder.Configuration.GetConnectionString("UserStates");
         configure?.Invoke(options);
         if (options.ApiKeys.Count == 0 || options.ApiKeys.Any(string.IsNullOrWhiteSpace))
         {
@@ -52,7 +54,26 @@ public static class RewardServerApp
         // One libtorch thread: requests are the parallelism, and libtorch's threads would compete with the thread pool.
         builder.Services.AddPluralistic(o => (o.Device, o.Threads) = ("cpu", 1));
         // Writable: /feedback adapts users and DELETE /users/{id} forgets them, both persisted in the run's store.
-        builder.Services.AddUserRewardModel(run, o => o.ReadOnly = false).UseLogging().UseMetrics().UseUserStateCache();
+        var model = builder.Services.AddUserRewardModel(run, o =>
+        {
+            o.ReadOnly = false;
+            if (!string.IsNullOrWhiteSpace(options.Store))
+            {
+                o.UserStateStore = manifest => new PostgreSqlUserStateStore(options.Store, new PostgreSqlUserStateStoreOptions { Scope = RunDirectory.StoreScope(manifest) });
+            }
+        }).UseLogging().UseMetrics();
+        if (string.IsNullOrWhiteSpace(options.Store))
+        {
+            model.UseUserStateCache();
+        }
+        else
+        {
+            // Other servers write the same states: cached copies expire, bounding staleness (docs/deployment.md).
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CacheMaxAgeMilliseconds);
+            model.UseUserStateCache(10_000, TimeSpan.FromMilliseconds(options.CacheMaxAgeMilliseconds));
+        }
+
+        builder.Services.AddSingleton<UserLocks>();
 
         var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();
@@ -122,8 +143,8 @@ public static class RewardServerApp
         return TypedResults.Ok(new ScoreResponse(user.Value, personalized, rewards, ranked[0].Index, ranked.Select(c => c.Index).ToList()));
     }
 
-    private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem>> FeedbackAsync(
-        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem, ProblemHttpResult>> FeedbackAsync(
+        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, UserLocks locks, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var user = CheckUser(request.UserId, errors);
@@ -135,8 +156,19 @@ public static class RewardServerApp
             return TypedResults.ValidationProblem(errors);
         }
 
-        var adaptation = await model.RecordFeedbackAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new FeedbackResponse(user.Value, adaptation.IsNewUser, adaptation.State.PairCount));
+        // One adaptation per user at a time in this process: concurrent feedback for one user then contends only with
+        // other processes, whose commits the store's compare-and-swap detects (the pair is re-inferred, never lost).
+        using var held = await locks.AcquireAsync(user, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var adaptation = await model.RecordFeedbackAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(new FeedbackResponse(user.Value, adaptation.IsNewUser, adaptation.State.PairCount));
+        }
+        catch (UserStateConflictException ex)
+        {
+            // Not recorded: the client may send the pair again.
+            return TypedResults.Problem(statusCode: 409, title: ex.Message);
+        }
     }
 
     private static async Task<Results<NoContent, NotFound, ValidationProblem>> ForgetAsync(string id, IUserRewardModel model, CancellationToken cancellationToken)

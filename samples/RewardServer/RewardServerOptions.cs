@@ -21,6 +21,21 @@ public sealed class RewardServerOptions
     /// <summary>The largest request body accepted, in bytes (larger bodies get 413).</summary>
     public long MaxRequestBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Where user states live: empty (default) for the run directory's <c>users.db</c> (one server process per run), or
+    /// an Npgsql connection string to keep them in PostgreSQL, in the run's scope
+    /// (<see cref="Pluralistic.Runs.RunDirectory.StoreScope"/>), shared by any number of servers and by
+    /// <c>pluralistic adapt --store</c>. Also read from <c>ConnectionStrings:UserStates</c>.
+    /// </summary>
+    public string? Store { get; set; }
+
+    /// <summary>
+    /// With a shared <see cref="Store"/>: how long a server serves a cached user state before reading it again, in
+    /// milliseconds, which bounds how stale a score can be after /feedback on another server. Default 1000.
+    /// Ignored for <c>users.db</c>, which only this process writes (its cache is exact).
+    /// </summary>
+    public int CacheMaxAgeMilliseconds { get; set; } = 1000;
+
     /// <summary>Score users without a state with the population-level reward (instead of 404).</summary>
     public bool ColdStart { get; set; } = true;
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LiteDB;
+using static Pluralistic.UserStateArguments;
 
 namespace Pluralistic.Storage.LiteDb;
 
@@ -296,28 +297,6 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         && (char.IsAsciiLetter(name[0]) || name[0] == '_')
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
         && !string.Equals(name, StoreFile.MetaCollection, StringComparison.OrdinalIgnoreCase);
-
-    private static void ValidateUser(UserId user, string parameterName = "user")
-    {
-        if (user.Value is null)
-        {
-            throw new ArgumentException("The user id is the default (empty) value.", parameterName);
-        }
-    }
-
-    private static void ValidateState(UserState? state, string parameterName)
-    {
-        if (state is null)
-        {
-            throw new ArgumentNullException(parameterName);
-        }
-
-        ValidateUser(state.User, parameterName);
-        if (state.ModelKind is null || state.ModelFingerprint is null)
-        {
-            throw new ArgumentException($"The state of user '{state.User}' has no model kind or fingerprint.", parameterName);
-        }
-    }
 
     private ILiteCollection<BsonDocument> Collection(LiteDatabase db) => db.GetCollection(_collectionName);
 

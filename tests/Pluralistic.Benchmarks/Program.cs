@@ -32,6 +32,8 @@ BenchmarkSection[] all =
     new ScoringThroughputSection(),
     new EmbeddingSection(),
     new ServerLoadSection(),
+    new StoreThroughputSection(),
+    new ClusterLoadSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>

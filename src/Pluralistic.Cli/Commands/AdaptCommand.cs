@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pluralistic.Cli.Output;
 using Pluralistic.Runs;
+using Pluralistic.Storage.PostgreSql;
 using Spectre.Console;
 
 namespace Pluralistic.Cli.Commands;
@@ -16,9 +17,10 @@ internal static class AdaptCommand
         var device = CommonOptions.Device();
         var skipInvalid = CommonOptions.SkipInvalid();
         var json = CommonOptions.Json();
+        var store = CommonOptions.Store();
         var command = new Command("adapt", "Learn or refine the state of every user in FILE from their pairs (few-shot, online); persisted in the run.")
         {
-            run, data, replace, device, skipInvalid, json,
+            run, data, replace, device, skipInvalid, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -27,7 +29,7 @@ internal static class AdaptCommand
             // Validate the data (embedding text with the run's embedder) with the run open read-only, and only then open it
             // for writing, so bad input never touches the store.
             var directory = parse.GetValue(run)!.FullName;
-            var options = new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds };
+            var options = CliStore.Apply(new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds }, parse.GetValue(store));
             PreferenceDataset dataset;
             using (var reading = await Run.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false))
             {
@@ -49,7 +51,7 @@ internal static class AdaptCommand
             }
 
             environment.Console.MarkupLine(
-                $"Adapted {result.Users} users ({result.NewUsers} new) from {result.Pairs} pairs in {result.ElapsedMs:F1} ms; states saved in {Markup.Escape(parse.GetValue(run)!.FullName)}");
+                $"Adapted {result.Users} users ({result.NewUsers} new) from {result.Pairs} pairs in {result.ElapsedMs:F1} ms; states saved in {Markup.Escape((writable.Model.GetService<IUserStateStoreAccessor>()?.UserStates as PostgreSqlUserStateStore)?.Name ?? parse.GetValue(run)!.FullName)}");
             return 0;
         });
         return command;

@@ -43,6 +43,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Runs.TextEmbedderKinds.DefaultName,
     };
 
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = $"Keep the run's user states in PostgreSQL (an Npgsql connection string, e.g. \"Host=db;Database=app;Username=svc\") instead of the run's users.db; default: ${Output.CliStore.Variable}.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Output.CliStore.Variable) is { Length: > 0 } value ? value : null,
+    };
+
     public static Option<string?> Direction() => new("--direction")
     {
         Description = "Score every user with an explicit direction over named objectives, e.g. \"helpfulness=1,verbosity=-0.5\".",

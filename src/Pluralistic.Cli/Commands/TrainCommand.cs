@@ -27,11 +27,12 @@ internal static class TrainCommand
         var skipInvalid = CommonOptions.SkipInvalid();
         var embedder = CommonOptions.Embedder("records that carry text without vectors");
         var json = CommonOptions.Json();
+        var store = CommonOptions.Store();
         var methodOptions = new MethodOptions(environment.Kinds);
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, json,
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, store, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -64,6 +65,11 @@ internal static class TrainCommand
             using var disposeEmbedder = textEmbedder;
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
             var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), textEmbedder, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(store) is { Length: > 0 } connectionString)
+            {
+                // users.db keeps its copy (the run stays self-contained); the database gets the run's scope.
+                await CliStore.CopyAsync(trained.GetRequiredService<IUserStateStoreAccessor>().UserStates, connectionString, manifest, cancellationToken).ConfigureAwait(false);
+            }
 
             var result = new TrainResult(
                 kind.Name,

@@ -156,15 +156,8 @@ public sealed class Run : IDisposable
     /// <summary>The model of a verified checkpoint over the run's store (what <see cref="RunDirectory.Open"/> returns).</summary>
     internal static TorchUserRewardModel LoadModel(string directory, RunManifest manifest, byte[] weights, RunOpenOptions options)
     {
-        var storeFile = manifest.UserStore?.File ?? RunDirectory.UserStoreFile;
-        var storePath = Path.Combine(directory, storeFile);
-        if (!File.Exists(storePath))
-        {
-            throw new CorruptRunException(storePath, $"the run is incomplete: {storeFile} is missing");
-        }
-
         var device = TorchRuntime.ResolveDevice(options.Device);
-        var store = new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = options.ReadOnly });
+        var store = options.UserStateStore is { } open ? open(manifest) : OpenRunStore(directory, manifest, options.ReadOnly);
         try
         {
             return options.Kinds.Load(WithEmbedderRecord(manifest), weights, store, device);
@@ -174,6 +167,18 @@ public sealed class Run : IDisposable
             store.Dispose();
             throw;
         }
+    }
+
+    private static LiteDbUserStateStore OpenRunStore(string directory, RunManifest manifest, bool readOnly)
+    {
+        var storeFile = manifest.UserStore?.File ?? RunDirectory.UserStoreFile;
+        var storePath = Path.Combine(directory, storeFile);
+        if (!File.Exists(storePath))
+        {
+            throw new CorruptRunException(storePath, $"the run is incomplete: {storeFile} is missing");
+        }
+
+        return new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = readOnly });
     }
 
     /// <summary>

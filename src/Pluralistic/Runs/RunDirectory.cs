@@ -18,6 +18,19 @@ public static class RunDirectory
     /// <summary>The saved hashed n-gram generator's file name (runs trained on text with it).</summary>
     public const string EmbeddingGeneratorFile = "embedder.json";
 
+    /// <summary>
+    /// The scope under which a store shared by many runs (PostgreSQL) keeps this run's user states:
+    /// <c>run-</c> and the SHA-256 of its weights, so runs never mix states and every process that opens the same run,
+    /// on any machine, shares them.
+    /// </summary>
+    /// <param name="manifest">The run's manifest.</param>
+    /// <returns>The scope.</returns>
+    public static string StoreScope(RunManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return $"run-{manifest.Weights.Sha256.ToLowerInvariant()}";
+    }
+
     /// <summary>Writes a model and its users' states as a run directory.</summary>
     /// <param name="model">
     /// The trained model, bare or inside middleware (a <see cref="UserRewardModelBuilder"/> pipeline, a run's
