@@ -59,11 +59,14 @@ internal static class TrainCommand
             };
             options.Validate();
 
+            // Taken before training: an existing run stays locked (no other process may open it) until the new one
+            // has taken its place, and a run another process holds is refused before any work is done.
+            using var replacement = RunReplacement.Begin(directory, parse.GetValue(force));
             var (dataset, textEmbedder) = await CliData.LoadForTrainingAsync(
                 parse.GetValue(data)!, embedderKind, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var disposeEmbedder = textEmbedder;
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), textEmbedder, cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, replacement, textEmbedder, cancellationToken).ConfigureAwait(false);
 
             var result = new TrainResult(
                 kind.Name,
