@@ -30,6 +30,7 @@ internal static class StoreLog
     // LiteDB 5 page layout (BasePage / HeaderPage): part of LiteDB's file format.
     private const int PageIdOffset = 0;
     private const int PageTypeOffset = 4;
+    private const int TransactionIdOffset = 14;
     private const int IsConfirmedOffset = 18;
     private const int HeaderInfoOffset = 32;
     private const int FileVersionOffset = 59;
@@ -109,14 +110,16 @@ internal static class StoreLog
         var creation = BinaryPrimitives.ReadInt64LittleEndian(page.AsSpan(CreationTimeOffset));
 
         // Every page LiteDB allocates goes to the log before it reaches the data file: a genuine log never names a page
-        // past what the two files hold together. This also bounds how far a replay can grow the data file.
+        // past what the two files hold together. LiteDB replays only the pages of confirmed transactions (a transaction
+        // is confirmed by the flag on its last page), so those are the pages bounded; this also bounds how far a replay
+        // can grow the data file.
         var dataPages = (data.Length + PageSize - 1) / PageSize;
         var logPages = log.Length / PageSize;
         var limit = dataPages + logPages;
+        var confirmed = new HashSet<uint>();
         for (long index = 0; index < logPages; index++)
         {
             log.ReadExactly(page);
-            var pageId = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(PageIdOffset));
             var type = page[PageTypeOffset];
             var where = string.Create(CultureInfo.InvariantCulture, $"page {index} of the log");
             if (type > HighestPageType)
@@ -129,6 +132,23 @@ internal static class StoreLog
                 throw Refuse(dataPath, $"{where} has an invalid confirmation flag");
             }
 
+            if (page[IsConfirmedOffset] == 1)
+            {
+                confirmed.Add(BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(TransactionIdOffset)));
+            }
+        }
+
+        log.Position = 0;
+        for (long index = 0; index < logPages; index++)
+        {
+            log.ReadExactly(page);
+            if (!confirmed.Contains(BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(TransactionIdOffset))))
+            {
+                continue;
+            }
+
+            var pageId = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(PageIdOffset));
+            var where = string.Create(CultureInfo.InvariantCulture, $"page {index} of the log");
             if (pageId >= limit)
             {
                 throw Refuse(dataPath, string.Create(
@@ -136,7 +156,7 @@ internal static class StoreLog
                     $"{where} names page id {pageId}, but the data file and the log hold {limit} pages together (replaying it would write {(long)pageId * PageSize} bytes into the data file)"));
             }
 
-            if (type == HeaderPageType || pageId == 0)
+            if (page[PageTypeOffset] == HeaderPageType || pageId == 0)
             {
                 if (pageId != 0 || !IsHeader(page))
                 {

@@ -32,6 +32,23 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         "negative context pairs",
         "negative held-out users",
         "negative held-out pairs",
+        "absurd prototypes",
+        "absurd latent size",
+        "latent size beyond the parameter memory limit",
+        "prototypes zero",
+        "negative threads",
+        "absurd epochs",
+        "manifest epochs edited to 1e8",
+        "manifest evidence capacity edited to 1e8",
+        "vector of absurd dimension",
+        "zero-byte user store",
+        "random bytes as the store's log",
+        "torn store log",
+        "predict out is its input",
+        "predict out is the run's manifest",
+        "predict out is the run's store",
+        "train force over a directory with other files",
+        "import out is its input",
     };
 
     [Theory]
@@ -138,6 +155,70 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
             case "negative held-out pairs":
                 (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-pairs", "-3"], "--held-out-pairs");
                 break;
+            case "absurd prototypes":
+                (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "100000000"], "--prototypes = 100000000 is above the limit of 4,096");
+                break;
+            case "absurd latent size":
+                (args, expected) = (["train", "--model", "vpl", "--data", workspace.Train, "--out", run, "--force", "--latent", "1000000000"], "--latent = 1000000000 is above the limit of 65,536");
+                break;
+            case "latent size beyond the parameter memory limit":
+                (args, expected) = (["train", "--model", "vpl", "--data", workspace.Train, "--out", run, "--force", "--latent", "65536"], "--latent makes a model of about");
+                break;
+            case "prototypes zero":
+                (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "0"], "--prototypes 0 means the method's default");
+                break;
+            case "negative threads":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force", "--threads", "-5"], "--threads must be between 0");
+                break;
+            case "absurd epochs":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force", "--epochs", "100000000"], "--epochs = 100000000 is above the limit");
+                break;
+            case "manifest epochs edited to 1e8":
+                EditManifest(run, "\"epochs\": ", "100000000");
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "options.epochs = 100000000 is above the limit");
+                break;
+            case "manifest evidence capacity edited to 1e8":
+                EditManifest(run, "\"evidence_capacity\": ", "100000000");
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("evidence.jsonl", good)], "options.evidence_capacity = 100000000 is above the limit");
+                break;
+            case "vector of absurd dimension":
+                data = workspace.WriteFile("huge-vector.jsonl", good[0], $$"""{"user_id":"x","chosen_embedding":[{{string.Join(',', Enumerable.Repeat("0.5", 70_000))}}],"rejected_embedding":[1]}""");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: chosen_embedding has 70,000 values");
+                break;
+            case "zero-byte user store":
+                File.WriteAllBytes(Path.Combine(run, "users.db"), []);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("zero.jsonl", good)], "is empty");
+                break;
+            case "random bytes as the store's log":
+                var noise = new byte[8192 * 3];
+                new Random(5).NextBytes(noise);
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), noise);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("noise.jsonl", good)], "cannot be replayed safely");
+                break;
+            case "torn store log":
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), new byte[8192 + 100]);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("torn.jsonl", good)], "is not a whole number of 8192-byte pages");
+                break;
+            case "predict out is its input":
+                data = workspace.WriteFile("predict-in.jsonl", good);
+                (args, expected) = (["predict", "--run", run, "--data", data, "--out", data], "would overwrite the input file of --data");
+                break;
+            case "predict out is the run's manifest":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(run, "manifest.json")], "names the run's own file 'manifest.json'");
+                break;
+            case "predict out is the run's store":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(run, "users.db")], "names the run's own file 'users.db'");
+                break;
+            case "train force over a directory with other files":
+                File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force"], "not part of a run (notes.txt)");
+                break;
+            case "import out is its input":
+                data = Path.Combine(run, "..", $"ratings-{Guid.NewGuid():N}.csv");
+                File.WriteAllLines(data, ["user_id,item_id,rating", "u1,a,5", "u1,b,1"]);
+                File.Copy(data, Path.Combine(run, "ratings-copy.csv"));
+                (args, expected) = (["import", "ratings", "--data", Path.Combine(run, "ratings-copy.csv"), "--out", Path.Combine(run, "ratings-copy.csv")], "would overwrite the input file of --data");
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
         }
@@ -152,6 +233,16 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         Assert.True(error.Contains(expected, StringComparison.Ordinal), error);
         Assert.Equal(before, CliRunner.Snapshot(run));
         Assert.False(File.Exists(Path.Combine(workspace.Root, "never.jsonl")), "no partial predictions file");
+    }
+
+    /// <summary>Replaces the value of the first manifest key that starts with <paramref name="key"/> (e.g. <c>"epochs": </c>).</summary>
+    private static void EditManifest(string run, string key, string value)
+    {
+        var path = Path.Combine(run, "manifest.json");
+        var text = File.ReadAllText(path);
+        var start = text.IndexOf(key, StringComparison.Ordinal) + key.Length;
+        var end = text.IndexOfAny([',', '\n', '}'], start);
+        File.WriteAllText(path, text[..start] + value + text[end..]);
     }
 
     /// <summary>A LiteDB database written by some other application.</summary>
