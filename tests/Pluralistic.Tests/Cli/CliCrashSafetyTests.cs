@@ -123,6 +123,33 @@ public class CliCrashSafetyTests(CliWorkspace workspace, ITestOutputHelper outpu
         Assert.Equal(dataBefore, File.ReadAllBytes(data));
     }
 
+    [Fact]
+    public async Task Forget_removes_a_users_state_from_every_file_of_the_run_and_refuses_an_unknown_user()
+    {
+        var run = workspace.CopyRun("forget");
+        const string User = "user-0003";
+        Assert.NotEmpty(StoreFiles.FilesContaining(run, System.Text.Encoding.UTF8.GetBytes(User)));
+
+        var forget = await CliRunner.RunAsync("forget", "--run", run, "--user", User, "--json");
+
+        Assert.True(forget.ExitCode == 0, forget.Error);
+        using (var json = JsonDocument.Parse(forget.Json))
+        {
+            Assert.Equal(User, json.RootElement.GetProperty("user").GetString());
+        }
+
+        Assert.Empty(StoreFiles.FilesContaining(run, System.Text.Encoding.UTF8.GetBytes(User)));
+        using (var store = new LiteDbUserStateStore(Path.Combine(run, "users.db"), new LiteDbUserStateStoreOptions { ReadOnly = true }))
+        {
+            Assert.Null(await store.GetAsync(new UserId(User)));
+            Assert.NotNull(await store.GetAsync(new UserId("user-0004")));
+        }
+
+        var again = await CliRunner.RunAsync("forget", "--run", run, "--user", User);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("unknown user 'user-0003'", again.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// <c>adapt</c> runs as a real child process and is killed with SIGKILL while it writes states; between kills,
     /// completed runs of <c>adapt</c> acknowledge their users (<c>saved_states</c>). Every next command must reopen the
