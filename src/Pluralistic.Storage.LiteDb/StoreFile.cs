@@ -136,6 +136,10 @@ internal static class StoreFile
         }
     }
 
+    /// <summary>The error for a zero-byte store file (never silently re-initialized).</summary>
+    public static UserStateStoreException Empty(string path) =>
+        new($"The user state store '{path}' is empty (0 bytes): it lost its content or was never written. Restore it from a backup, or delete it to start a store with no users.");
+
     /// <summary>Says whether an exception must never be wrapped.</summary>
     public static bool IsFatal(Exception e) => e is OutOfMemoryException or OperationCanceledException;
 
@@ -147,7 +151,7 @@ internal static class StoreFile
     {
         if (new FileInfo(fullPath).Length == 0)
         {
-            throw new UserStateStoreException($"The user state store '{fullPath}' is empty: it was never initialized, and a read-only open never writes it.");
+            throw Empty(fullPath);
         }
 
         var opened = OpenThroughReadOnlyStreams(fullPath);
@@ -174,9 +178,7 @@ internal static class StoreFile
         if (existing.Exists && existing.Length == 0)
         {
             // LiteDB would initialize it as a new, empty store; a store file that lost its content must be seen.
-            throw new UserStateStoreException(
-                $"The user state store '{fullPath}' is empty (0 bytes): it lost its content or was never written. Restore it from a backup, " +
-                "or delete it to start a store with no users.");
+            throw Empty(fullPath);
         }
 
         if (existing.Exists)

@@ -79,9 +79,11 @@ internal sealed class RunReplacement : IDisposable
                     "a run is replaced as a whole directory, so move them out or choose another directory");
             }
 
+            var store = Path.Combine(target, RunDirectory.UserStoreFile);
             try
             {
-                held = LiteDbUserStateStore.LockExclusively(Path.Combine(target, RunDirectory.UserStoreFile));
+                // A directory without a store (empty, or a run interrupted before its store) has nothing to lock.
+                held = File.Exists(store) || File.Exists(Path.Combine(target, Checkpoint.ManifestFile)) ? LiteDbUserStateStore.LockExclusively(store) : null;
             }
             catch (UserStateStoreException e)
             {
