@@ -297,7 +297,7 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         if (Environment.GetEnvironmentVariable("PLURALISTIC_BAD_INPUT_TABLE") is { Length: > 0 } table)
         {
             string Short(string text) => text.Replace(run, "RUN", StringComparison.Ordinal).Replace(workspace.Root, "DIR", StringComparison.Ordinal);
-            var command = string.Join(' ', args.Select(a => a.Length > 60 ? a[..20] + "..." : Short(a)));
+            var command = string.Join(' ', args.Select(a => Short(a) is var shortened && shortened.Length > 60 ? shortened[..40] + "..." : shortened));
             File.WriteAllText(
                 Path.Combine(table, scenario.Replace(' ', '-').Replace('\'', '_') + ".tsv"),
                 string.Join('\t', "cli", scenario, command, Short(error), result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture), "unchanged (SHA-256 of every file)") + "\n");
