@@ -77,6 +77,20 @@ public sealed class LiteDbUserStateStore : IUserStateStore
     /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// Takes the lock a writable store of <paramref name="path"/> takes (its <c>.lock</c> file, exclusively) without
+    /// opening the file: while it is held no other process can open the store, for writing or reading. For code that
+    /// replaces or removes a store file as a whole (a run directory overwritten by training).
+    /// </summary>
+    /// <param name="path">The database file (it need not exist; its directory must).</param>
+    /// <returns>The held lock; dispose it to release.</returns>
+    /// <exception cref="UserStateStoreException">Another process has the store open, or the lock file cannot be created.</exception>
+    public static IDisposable LockExclusively(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return StoreFile.AcquireLock(System.IO.Path.GetFullPath(path), exclusive: true)!;
+    }
+
     /// <summary>Whether this instance refuses writes (see <see cref="LiteDbUserStateStoreOptions.ReadOnly"/>).</summary>
     public bool IsReadOnly { get; }
 

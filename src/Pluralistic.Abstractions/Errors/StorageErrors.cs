@@ -65,7 +65,7 @@ public sealed class UnsupportedFormatVersionException : RunDirectoryException
 }
 
 /// <summary>A user state store cannot be opened or used (locked by another process, corrupt, foreign).</summary>
-public sealed class UserStateStoreException : PluralisticException
+public class UserStateStoreException : PluralisticException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong.</param>

@@ -36,14 +36,22 @@ internal static class AdaptCommand
                 dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, reading, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             }
 
-            using var writable = await Run.OpenAsync(directory, options with { ReadOnly = false }, cancellationToken).ConfigureAwait(false);
-            var adaptation = await writable.Model.AdaptAsync(dataset, new AdaptationOptions { Replace = parse.GetValue(replace) }, cancellationToken).ConfigureAwait(false);
+            AdaptationResult adaptation;
+            string savedIn;
+            using (var writable = await Run.OpenAsync(directory, options with { ReadOnly = false }, cancellationToken).ConfigureAwait(false))
+            {
+                adaptation = await writable.Model.AdaptAsync(dataset, new AdaptationOptions { Replace = parse.GetValue(replace) }, cancellationToken).ConfigureAwait(false);
+                savedIn = (writable.Model.GetService<IUserStateStoreAccessor>()?.UserStates as PostgreSqlUserStateStore)?.Name ?? directory;
+            }
 
+            // Closing the run checkpointed LiteDB's log into users.db: only now are the states on disk, and only now
+            // are they reported saved (a process killed before this line may lose them, never earlier ones).
             var result = new AdaptResult(
                 adaptation.Users.Count,
                 adaptation.Users.Count(u => u.IsNewUser),
                 dataset.Count,
-                Math.Round(adaptation.Elapsed.TotalMilliseconds, 2));
+                Math.Round(adaptation.Elapsed.TotalMilliseconds, 2),
+                adaptation.Users.Count);
             if (quiet)
             {
                 await CliJson.WriteAsync(environment.Json, result, CliJsonContext.Default.AdaptResult).ConfigureAwait(false);
@@ -51,12 +59,12 @@ internal static class AdaptCommand
             }
 
             environment.Console.MarkupLine(
-                $"Adapted {result.Users} users ({result.NewUsers} new) from {result.Pairs} pairs in {result.ElapsedMs:F1} ms; states saved in {Markup.Escape((writable.Model.GetService<IUserStateStoreAccessor>()?.UserStates as PostgreSqlUserStateStore)?.Name ?? parse.GetValue(run)!.FullName)}");
+                $"Adapted {result.Users} users ({result.NewUsers} new) from {result.Pairs} pairs in {result.ElapsedMs:F1} ms; {result.SavedStates} states saved in {Markup.Escape(savedIn)}");
             return 0;
         });
         return command;
     }
 }
 
-/// <summary>The result of <c>adapt</c>.</summary>
-internal sealed record AdaptResult(int Users, int NewUsers, int Pairs, double ElapsedMs);
+/// <summary>The result of <c>adapt</c>; <c>SavedStates</c> counts the states in the run's store file when the command reported (the store closed).</summary>
+internal sealed record AdaptResult(int Users, int NewUsers, int Pairs, double ElapsedMs, int SavedStates);

@@ -15,7 +15,16 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
-    public static Option<int> Threads() => new("--threads") { Description = "libtorch intra-op threads (0: libtorch's default).", DefaultValueFactory = _ => 0 };
+    public static Option<int> Threads() => new("--threads") { Description = $"libtorch intra-op threads (0: libtorch's default; at most {Torch.OptionLimits.MaxThreads}).", DefaultValueFactory = _ => 0 };
+
+    /// <summary>The value of <c>--threads</c>, refused when negative or above the limit (never silently replaced).</summary>
+    public static int GetThreads(ParseResult parse, Option<int> option)
+    {
+        var value = parse.GetValue(option);
+        return value is < 0 or > Torch.OptionLimits.MaxThreads
+            ? throw new ArgumentException($"--threads must be between 0 (libtorch's default) and {Torch.OptionLimits.MaxThreads}, not {value}")
+            : value;
+    }
 
     public static Option<FileInfo> Data(string description) => new("--data") { Description = description, Required = true };
 

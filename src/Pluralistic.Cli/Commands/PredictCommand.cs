@@ -40,6 +40,7 @@ internal static class PredictCommand
                 throw new ArgumentException("--context-pairs must be 0 or more");
             }
 
+            OutputPaths.EnsureSafe("--out", parse.GetValue(output)!.FullName, [("--data", parse.GetValue(data)!.FullName)], [parse.GetValue(run)!.FullName]);
             using var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, CliStore.Apply(new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds }, parse.GetValue(store)), cancellationToken).ConfigureAwait(false);
             var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, opened, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             var model = opened.Model;

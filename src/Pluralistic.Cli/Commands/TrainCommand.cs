@@ -56,15 +56,23 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Epochs = parse.GetValue(epochs) ?? options.Epochs,
                 Device = parse.GetValue(device)!,
-                Threads = parse.GetValue(threads),
+                Threads = CommonOptions.GetThreads(parse, threads),
             };
             options.Validate();
 
+            // Limits checked before any data is read or anything allocated (again with the data's dimension below).
+            var flagNames = methodOptions.FlagNames(kind.CreateDefaultOptions(), parse);
+            OptionLimits.Check(options, nameOf: flagNames);
+
+            // Taken before training: an existing run stays locked (no other process may open it) until the new one
+            // has taken its place, and a run another process holds is refused before any work is done.
+            using var replacement = RunReplacement.Begin(directory, parse.GetValue(force));
             var (dataset, textEmbedder) = await CliData.LoadForTrainingAsync(
                 parse.GetValue(data)!, embedderKind, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var disposeEmbedder = textEmbedder;
+            OptionLimits.Check(options, dataset.ResponseDimension, dataset.PromptDimension, flagNames);
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), textEmbedder, cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, replacement, textEmbedder, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(store) is { Length: > 0 } connectionString)
             {
                 // users.db keeps its copy (the run stays self-contained); the database gets the run's scope.

@@ -156,6 +156,7 @@ public sealed class Run : IDisposable
     /// <summary>The model of a verified checkpoint over the run's store (what <see cref="RunDirectory.Open"/> returns).</summary>
     internal static TorchUserRewardModel LoadModel(string directory, RunManifest manifest, byte[] weights, RunOpenOptions options)
     {
+        CheckOptionLimits(directory, manifest, options.Kinds);
         var device = TorchRuntime.ResolveDevice(options.Device);
         var store = options.UserStateStore is { } open ? open(manifest) : OpenRunStore(directory, manifest, options.ReadOnly);
         try
@@ -179,6 +180,31 @@ public sealed class Run : IDisposable
         }
 
         return new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = readOnly });
+    }
+
+    // A manifest edited by hand (or damaged) may carry options no training would accept, e.g. 1e8 adaptation steps
+    // that hang the first adaptation: they are refused when the run opens, naming the manifest key.
+    private static void CheckOptionLimits(string directory, RunManifest manifest, RewardModelKindRegistry kinds)
+    {
+        RewardTrainerOptions read;
+        try
+        {
+            read = kinds.Get(manifest.ModelKind).ReadOptions(manifest.Options);
+        }
+        catch (Exception e) when (e is UnknownModelKindException or System.Text.Json.JsonException or ArgumentException)
+        {
+            // Loading reports an unknown kind or unreadable options with its own, established errors.
+            return;
+        }
+
+        try
+        {
+            OptionLimits.Check(read, manifest.ResponseDimension, manifest.PromptDimension, name => "options." + System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name));
+        }
+        catch (OptionLimitException e)
+        {
+            throw new CorruptRunException(Path.Combine(directory, Checkpoint.ManifestFile), $"{Checkpoint.ManifestFile} of '{directory}': {e.Message}", e);
+        }
     }
 
     /// <summary>

@@ -45,8 +45,16 @@ public sealed partial class RewardServerClusterTests : IClassFixture<TextRunFixt
         await ClearScopeAsync();
     }
 
-    private Task ClearScopeAsync() =>
-        PostgresTests.ExecuteAsync($"DELETE FROM {PostgreSqlUserStateStoreOptions.DefaultSchema}.user_states WHERE scope = $1", _scope);
+    private async Task ClearScopeAsync()
+    {
+        // On a fresh database no server has created the table yet: the store creates its schema first.
+        using (var store = new PostgreSqlUserStateStore(PostgresTests.Required, new PostgreSqlUserStateStoreOptions { Scope = _scope }))
+        {
+            await store.InitializeAsync();
+        }
+
+        await PostgresTests.ExecuteAsync($"DELETE FROM {PostgreSqlUserStateStoreOptions.DefaultSchema}.user_states WHERE scope = $1", _scope);
+    }
 
     private async Task<RewardServerProcess> StartAsync()
     {
