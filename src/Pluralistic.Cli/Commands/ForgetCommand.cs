@@ -15,12 +15,13 @@ internal static class ForgetCommand
     {
         var run = CommonOptions.Run();
         var user = new Option<string>("--user") { Description = "The id of the user to forget.", Required = true };
+        var store = CommonOptions.Store();
         var json = CommonOptions.Json();
         var command = new Command(
             "forget",
             "Remove a user's state and the pairs it retains from the run's store (files the user's data also went into, such as training or prediction files, are not touched).")
         {
-            run, user, json,
+            run, user, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -31,10 +32,18 @@ internal static class ForgetCommand
             }
 
             var directory = parse.GetValue(run)!.FullName;
+            var options = new RunOpenOptions { ReadOnly = false, Device = "cpu", Kinds = environment.Kinds };
             bool forgotten;
-            using (var opened = await Run.OpenAsync(directory, new RunOpenOptions { ReadOnly = false, Device = "cpu", Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false))
+            using (var opened = await Run.OpenAsync(directory, options, cancellationToken).ConfigureAwait(false))
             {
                 forgotten = await opened.Model.ForgetUserAsync(new UserId(id), cancellationToken).ConfigureAwait(false);
+            }
+
+            // With a database, the user goes from there too: `train --store` keeps a copy in users.db and the database.
+            if (parse.GetValue(store) is { Length: > 0 } connectionString)
+            {
+                using var shared = await Run.OpenAsync(directory, CliStore.Apply(options, connectionString), cancellationToken).ConfigureAwait(false);
+                forgotten |= await shared.Model.ForgetUserAsync(new UserId(id), cancellationToken).ConfigureAwait(false);
             }
 
             if (!forgotten)

@@ -74,6 +74,16 @@ public sealed class CliPostgresStoreTests : IDisposable
         var predict = await CliRunner.RunAsync("predict", "--run", run, "--data", unseen, "--out", Path_("p.jsonl"), "--store", store, "--json");
         Assert.True(predict.ExitCode == 0, predict.Error);
         Assert.NotEqual(0, (await CliRunner.RunAsync("evaluate", "--run", run, "--data", unseen, "--json")).ExitCode);
+
+        // Forgetting with the store removes the user from the database and from users.db (train wrote both).
+        var forgotten = trained[0].User.Value;
+        var forget = await CliRunner.RunAsync("forget", "--run", run, "--user", forgotten, "--store", store, "--json");
+        Assert.True(forget.ExitCode == 0, forget.Error);
+        Assert.DoesNotContain(await ListAsync(states), s => s.User.Value == forgotten);
+        Assert.Equal(25, (await ListAsync(states)).Count);
+        var again = await CliRunner.RunAsync("forget", "--run", run, "--user", forgotten, "--json");
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("unknown user", again.Error, StringComparison.Ordinal);
     }
 
     private static async Task<List<UserState>> ListAsync(PostgreSqlUserStateStore store)
