@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pluralistic.Runs;
+using Pluralistic.Storage.PostgreSql;
 using Pluralistic.Text;
 
 namespace Pluralistic.Samples.RewardServer;
@@ -10,7 +9,8 @@ namespace Pluralistic.Samples.RewardServer;
 /// <summary>
 /// The reward server: a minimal API over one per-user reward model. POST /score ranks candidate replies for a user,
 /// POST /feedback records a pick and adapts the user, DELETE /users/{id} forgets a user, GET /health. Every endpoint
-/// but /health requires an API key (header <c>X-Api-Key</c>); bad requests get RFC 7807 problem details.
+/// but /health requires an API key (header <c>X-Api-Key</c>) with the endpoint's scope, bound to the user named (see
+/// <see cref="ApiKeyAccess"/>), and is rate limited per key; bad requests get RFC 7807 problem details.
 /// </summary>
 public static class RewardServerApp
 {
@@ -27,17 +27,20 @@ public static class RewardServerApp
         var builder = WebApplication.CreateSlimBuilder(args);
         var options = new RewardServerOptions();
         builder.Configuration.GetSection("RewardServer").Bind(options);
+        options.Store ??= builder.Configuration.GetConnectionString("UserStates");
         configure?.Invoke(options);
-        if (options.ApiKeys.Count == 0 || options.ApiKeys.Any(string.IsNullOrWhiteSpace))
-        {
-            throw new InvalidOperationException("RewardServer: configure at least one non-empty API key (e.g. --RewardServer:ApiKeys:0 <key>)");
-        }
-
+        var access = ApiKeyAccess.From(options);
         var run = options.RunDirectory;
         if (string.IsNullOrWhiteSpace(run))
         {
-            run = Path.Combine(Path.GetTempPath(), "pluralistic-reward-server-demo");
-            await TextDemoRun.TrainAsync(run, textEmbedder: options.DemoEmbedder, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The demo run is trained once and then reused: feedback recorded in it survives a restart.
+            run = string.IsNullOrWhiteSpace(options.DemoDirectory)
+                ? Path.Combine(Path.GetTempPath(), $"pluralistic-reward-server-demo-{options.DemoEmbedder}")
+                : options.DemoDirectory;
+            if (!File.Exists(Path.Combine(run, Pluralistic.Torch.Checkpoint.ManifestFile)))
+            {
+                await TextDemoRun.TrainAsync(run, textEmbedder: options.DemoEmbedder, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
@@ -48,25 +51,46 @@ public static class RewardServerApp
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(options);
+        access.AddServices(builder.Services, options);
 
         // One libtorch thread: requests are the parallelism, and libtorch's threads would compete with the thread pool.
         builder.Services.AddPluralistic(o => (o.Device, o.Threads) = ("cpu", 1));
         // Writable: /feedback adapts users and DELETE /users/{id} forgets them, both persisted in the run's store.
-        builder.Services.AddUserRewardModel(run, o => o.ReadOnly = false).UseLogging().UseMetrics().UseUserStateCache();
+        var model = builder.Services.AddUserRewardModel(run, o =>
+        {
+            o.ReadOnly = false;
+            if (!string.IsNullOrWhiteSpace(options.Store))
+            {
+                o.UserStateStore = manifest => new PostgreSqlUserStateStore(options.Store, new PostgreSqlUserStateStoreOptions { Scope = RunDirectory.StoreScope(manifest) });
+            }
+        }).UseLogging().UseMetrics();
+        if (string.IsNullOrWhiteSpace(options.Store))
+        {
+            model.UseUserStateCache();
+        }
+        else
+        {
+            // Other servers write the same states: cached copies expire, bounding staleness (docs/deployment.md).
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CacheMaxAgeMilliseconds);
+            model.UseUserStateCache(10_000, TimeSpan.FromMilliseconds(options.CacheMaxAgeMilliseconds));
+        }
+
+        builder.Services.AddSingleton<UserLocks>();
 
         var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
 
         app.MapGet("/health", async (IUserRewardModel model, CancellationToken token) =>
             TypedResults.Ok(new HealthResponse("ok", model.Metadata.Kind, await model.GetRequiredService<IUserStateStoreAccessor>().UserStates.CountAsync(token).ConfigureAwait(false))));
 
-        var api = app.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
-            Authorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : TypedResults.Problem(statusCode: 401, title: $"missing or unknown {ApiKeyHeader}"));
-        api.MapPost("/score", ScoreAsync);
-        api.MapPost("/feedback", FeedbackAsync);
-        api.MapDelete("/users/{id}", ForgetAsync);
+        // Every endpoint but /health: a key with the endpoint's scope, acting on users it is bound to, rate limited per key.
+        var api = app.MapGroup(string.Empty).AddEndpointFilter(access.FilterAsync).RequireRateLimiting(ApiKeyAccess.RateLimitPolicy);
+        api.MapPost("/score", ScoreAsync).WithMetadata(new ApiScope(ApiKeyAccess.Score));
+        api.MapPost("/feedback", FeedbackAsync).WithMetadata(new ApiScope(ApiKeyAccess.Feedback));
+        api.MapDelete("/users/{id}", ForgetAsync).WithMetadata(new ApiScope(ApiKeyAccess.Forget));
         return app;
     }
 
@@ -122,8 +146,8 @@ public static class RewardServerApp
         return TypedResults.Ok(new ScoreResponse(user.Value, personalized, rewards, ranked[0].Index, ranked.Select(c => c.Index).ToList()));
     }
 
-    private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem>> FeedbackAsync(
-        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem, ProblemHttpResult>> FeedbackAsync(
+        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, UserLocks locks, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var user = CheckUser(request.UserId, errors);
@@ -135,8 +159,19 @@ public static class RewardServerApp
             return TypedResults.ValidationProblem(errors);
         }
 
-        var adaptation = await model.RecordFeedbackAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new FeedbackResponse(user.Value, adaptation.IsNewUser, adaptation.State.PairCount));
+        // One adaptation per user at a time in this process: concurrent feedback for one user then contends only with
+        // other processes, whose commits the store's compare-and-swap detects (the pair is re-inferred, never lost).
+        using var held = await locks.AcquireAsync(user, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var adaptation = await model.RecordFeedbackAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(new FeedbackResponse(user.Value, adaptation.IsNewUser, adaptation.State.PairCount));
+        }
+        catch (UserStateConflictException ex)
+        {
+            // Not recorded: the client may send the pair again.
+            return TypedResults.Problem(statusCode: 409, title: ex.Message);
+        }
     }
 
     private static async Task<Results<NoContent, NotFound, ValidationProblem>> ForgetAsync(string id, IUserRewardModel model, CancellationToken cancellationToken)
@@ -179,23 +214,5 @@ public static class RewardServerApp
         {
             errors[field] = [$"is longer than {options.MaxTextLength} characters ({text.Length})"];
         }
-    }
-
-    private static bool Authorized(HttpContext context, RewardServerOptions options)
-    {
-        if (!context.Request.Headers.TryGetValue(ApiKeyHeader, out var given) || given.Count != 1 || given[0] is not { Length: > 0 } key)
-        {
-            return false;
-        }
-
-        // Constant-time comparison, so response timing does not reveal how much of a key matched.
-        var keyBytes = Encoding.UTF8.GetBytes(key);
-        var match = false;
-        foreach (var accepted in options.ApiKeys)
-        {
-            match |= CryptographicOperations.FixedTimeEquals(keyBytes, Encoding.UTF8.GetBytes(accepted));
-        }
-
-        return match;
     }
 }

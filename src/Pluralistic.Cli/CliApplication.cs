@@ -21,6 +21,7 @@ internal static class CliApplication
         root.Subcommands.Add(AblateCommand.Create(environment));
         root.Subcommands.Add(ImportCommand.Create(environment));
         root.Subcommands.Add(CompareCommand.Create(environment));
+        root.Subcommands.Add(ForgetCommand.Create(environment));
         return root;
     }
 

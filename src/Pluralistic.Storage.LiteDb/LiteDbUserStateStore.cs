@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LiteDB;
+using static Pluralistic.UserStateArguments;
 
 namespace Pluralistic.Storage.LiteDb;
 
@@ -75,6 +76,20 @@ public sealed class LiteDbUserStateStore : IUserStateStore
 
     /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// Takes the lock a writable store of <paramref name="path"/> takes (its <c>.lock</c> file, exclusively) without
+    /// opening the file: while it is held no other process can open the store, for writing or reading. For code that
+    /// replaces or removes a store file as a whole (a run directory overwritten by training).
+    /// </summary>
+    /// <param name="path">The database file (it need not exist; its directory must).</param>
+    /// <returns>The held lock; dispose it to release.</returns>
+    /// <exception cref="UserStateStoreException">Another process has the store open, or the lock file cannot be created.</exception>
+    public static IDisposable LockExclusively(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return StoreFile.AcquireLock(System.IO.Path.GetFullPath(path), exclusive: true)!;
+    }
 
     /// <summary>Whether this instance refuses writes (see <see cref="LiteDbUserStateStoreOptions.ReadOnly"/>).</summary>
     public bool IsReadOnly { get; }
@@ -296,28 +311,6 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         && (char.IsAsciiLetter(name[0]) || name[0] == '_')
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
         && !string.Equals(name, StoreFile.MetaCollection, StringComparison.OrdinalIgnoreCase);
-
-    private static void ValidateUser(UserId user, string parameterName = "user")
-    {
-        if (user.Value is null)
-        {
-            throw new ArgumentException("The user id is the default (empty) value.", parameterName);
-        }
-    }
-
-    private static void ValidateState(UserState? state, string parameterName)
-    {
-        if (state is null)
-        {
-            throw new ArgumentNullException(parameterName);
-        }
-
-        ValidateUser(state.User, parameterName);
-        if (state.ModelKind is null || state.ModelFingerprint is null)
-        {
-            throw new ArgumentException($"The state of user '{state.User}' has no model kind or fingerprint.", parameterName);
-        }
-    }
 
     private ILiteCollection<BsonDocument> Collection(LiteDatabase db) => db.GetCollection(_collectionName);
 

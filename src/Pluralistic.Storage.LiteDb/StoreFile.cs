@@ -71,6 +71,8 @@ internal static class StoreFile
         var lockFile = AcquireLock(fullPath, writable);
         try
         {
+            // A log left by a writer that stopped before a checkpoint is checked before LiteDB may replay it (see StoreLog).
+            StoreLog.Verify(fullPath);
             var opened = writable ? OpenWritable(fullPath) : OpenReadOnly(fullPath);
             opened.AdoptLock(lockFile);
             return opened;
@@ -134,6 +136,10 @@ internal static class StoreFile
         }
     }
 
+    /// <summary>The error for a zero-byte store file (never silently re-initialized).</summary>
+    public static UserStateStoreException Empty(string path) =>
+        new($"The user state store '{path}' is empty (0 bytes): it lost its content or was never written. Restore it from a backup, or delete it to start a store with no users.");
+
     /// <summary>Says whether an exception must never be wrapped.</summary>
     public static bool IsFatal(Exception e) => e is OutOfMemoryException or OperationCanceledException;
 
@@ -145,13 +151,13 @@ internal static class StoreFile
     {
         if (new FileInfo(fullPath).Length == 0)
         {
-            throw new UserStateStoreException($"The user state store '{fullPath}' is empty: it was never initialized, and a read-only open never writes it.");
+            throw Empty(fullPath);
         }
 
         var opened = OpenThroughReadOnlyStreams(fullPath);
         try
         {
-            if (!Inspect(opened.Database, fullPath))
+            if (!InspectWithLog(opened.Database, fullPath))
             {
                 throw new UserStateStoreException(
                     $"'{fullPath}' is an empty LiteDB database without the Pluralistic marker; open it writable once to initialize it.");
@@ -169,10 +175,16 @@ internal static class StoreFile
     private static OpenedDatabase OpenWritable(string fullPath)
     {
         var existing = new FileInfo(fullPath);
-        if (existing.Exists && existing.Length > 0)
+        if (existing.Exists && existing.Length == 0)
+        {
+            // LiteDB would initialize it as a new, empty store; a store file that lost its content must be seen.
+            throw Empty(fullPath);
+        }
+
+        if (existing.Exists)
         {
             using var probe = OpenThroughReadOnlyStreams(fullPath);
-            Inspect(probe.Database, fullPath);
+            InspectWithLog(probe.Database, fullPath);
         }
 
         var database = new LiteDatabase(WritableConnection(fullPath), new BsonMapper());
@@ -236,9 +248,40 @@ internal static class StoreFile
         }
     }
 
-    // LiteDB names the log "<name>-log<extension>" beside the data file.
-    private static string LogPath(string fullPath) =>
-        Path.Combine(Path.GetDirectoryName(fullPath)!, Path.GetFileNameWithoutExtension(fullPath) + "-log" + Path.GetExtension(fullPath));
+    private static string LogPath(string fullPath) => StoreLog.PathOf(fullPath);
+
+    // Inspects a database opened through read-only streams. With a pending log, LiteDB's view already includes the
+    // log's transactions: every document of that view must then read before a writable open may replay the log into
+    // the data file, so a log whose pages fit the file but whose content belongs elsewhere is refused while nothing
+    // has been written.
+    private static bool InspectWithLog(LiteDatabase database, string path)
+    {
+        if (!StoreLog.IsPending(path))
+        {
+            return Inspect(database, path);
+        }
+
+        try
+        {
+            var marked = Inspect(database, path);
+            foreach (var name in database.GetCollectionNames())
+            {
+                foreach (var document in database.GetCollection(name).FindAll())
+                {
+                    if (!document.TryGetValue("_id", out _))
+                    {
+                        throw StoreLog.Refuse(path, $"a document of collection '{name}' has no id with the log replayed");
+                    }
+                }
+            }
+
+            return marked;
+        }
+        catch (Exception e) when (e is not UserStateStoreRecoveryException && !IsFatal(e))
+        {
+            throw StoreLog.Refuse(path, $"the store does not read with it replayed ({e.Message.ReplaceLineEndings(" ")})", e);
+        }
+    }
 
     /// <summary>Checks a database is a usable store.</summary>
     /// <returns><see langword="true"/> when it carries the marker; <see langword="false"/> when it has no collections yet.</returns>

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using LiteDB;
 
 namespace Pluralistic.Storage.LiteDb;
@@ -21,6 +19,11 @@ internal static class UserStateDocument
     private const string PairCountField = "pairCount";
     private const string RevisionField = "revision";
 
+    // SHA-256 of the state's content (UserStateChecksum), verified on every read. Documents written before the field
+    // existed have none and are read unverified (legacy); the next write of the user adds it. Readers that predate
+    // the field ignore it, so adding it is no format change.
+    private const string ChecksumField = "checksum";
+
     // Dates are stored as UTC ticks (Int64), not BSON dates: BSON dates keep milliseconds only and LiteDB reads them
     // back in local time unless the UTC_DATE pragma is set, while ticks round-trip exactly and need no pragma.
     private const string CreatedField = "createdUtcTicks";
@@ -29,6 +32,7 @@ internal static class UserStateDocument
     /// <summary>Maps a state to its document.</summary>
     public static BsonDocument ToDocument(UserState state) => new()
     {
+        [ChecksumField] = UserStateChecksum.Compute(state),
         [IdField] = state.User.Value,
         [KindField] = state.ModelKind,
         [FingerprintField] = state.ModelFingerprint,
@@ -44,7 +48,24 @@ internal static class UserStateDocument
 
     /// <summary>Maps a document back to a state.</summary>
     /// <exception cref="UserStateStoreException">The document is not a well-formed user state.</exception>
+    /// <exception cref="UserStateIntegrityException">The document does not match its checksum.</exception>
     public static UserState ToState(BsonDocument document, string storePath)
+    {
+        var state = ReadFields(document, storePath);
+        if (document.TryGetValue(ChecksumField, out var checksum))
+        {
+            if (!checksum.IsBinary)
+            {
+                throw Malformed(storePath, state.User.Value, $"field '{ChecksumField}' is not Binary");
+            }
+
+            UserStateChecksum.Verify(state, checksum.AsBinary, storePath);
+        }
+
+        return state;
+    }
+
+    private static UserState ReadFields(BsonDocument document, string storePath)
     {
         var id = Field(document, IdField, BsonType.String, storePath).AsString;
         if (UserId.Validate(id) is { } problem)
@@ -79,46 +100,18 @@ internal static class UserStateDocument
         throw Malformed(storePath, id, $"field '{name}' is missing or not {type}");
     }
 
-    // Little-endian float32 whatever the machine, so a file moves between machines unchanged.
-    private static byte[] ToBytes(ReadOnlySpan<float> values)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        if (BitConverter.IsLittleEndian)
-        {
-            MemoryMarshal.AsBytes(values).CopyTo(bytes);
-        }
-        else
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-            }
-        }
-
-        return bytes;
-    }
+    private static byte[] ToBytes(ReadOnlySpan<float> values) => FloatBytes.ToBytes(values);
 
     private static float[] ToFloats(byte[] bytes, string id, string storePath)
     {
-        if (bytes.Length % sizeof(float) != 0)
+        try
         {
-            throw Malformed(storePath, id, $"a vector of {bytes.Length} bytes is not a whole number of float32 values");
+            return FloatBytes.ToFloats(bytes);
         }
-
-        var values = new float[bytes.Length / sizeof(float)];
-        if (BitConverter.IsLittleEndian)
+        catch (FormatException e)
         {
-            bytes.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+            throw Malformed(storePath, id, e.Message);
         }
-        else
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
-            }
-        }
-
-        return values;
     }
 
     private static DateTimeOffset ToUtc(long ticks, string id, string storePath) =>

@@ -65,7 +65,7 @@ public sealed class UnsupportedFormatVersionException : RunDirectoryException
 }
 
 /// <summary>A user state store cannot be opened or used (locked by another process, corrupt, foreign).</summary>
-public sealed class UserStateStoreException : PluralisticException
+public class UserStateStoreException : PluralisticException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong.</param>
@@ -98,4 +98,28 @@ public sealed class UserStateConflictException : PluralisticException
 
     /// <summary>How many times the state was inferred and a commit attempted.</summary>
     public int Attempts { get; }
+}
+
+/// <summary>
+/// A stored user state does not match its integrity checksum (see <see cref="UserStateChecksum"/>): its vector,
+/// evidence or model fingerprint changed after it was written. The state is not used; re-adapt the user from their
+/// pairs, or delete the state, to recover.
+/// </summary>
+public sealed class UserStateIntegrityException : PluralisticException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="user">The user whose state is damaged.</param>
+    /// <param name="store">The store (a path, a table), for the message.</param>
+    public UserStateIntegrityException(UserId user, string store)
+        : base($"The state of user '{user}' in the user state store '{store}' does not match its checksum (its vector, evidence or model fingerprint changed after it was written); it is not used. Adapt the user again or delete the state.")
+    {
+        User = user;
+        Store = store;
+    }
+
+    /// <summary>The user whose state is damaged.</summary>
+    public UserId User { get; }
+
+    /// <summary>The store, as named in the message.</summary>
+    public string Store { get; }
 }

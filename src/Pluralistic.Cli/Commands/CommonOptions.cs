@@ -15,7 +15,16 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
-    public static Option<int> Threads() => new("--threads") { Description = "libtorch intra-op threads (0: libtorch's default).", DefaultValueFactory = _ => 0 };
+    public static Option<int> Threads() => new("--threads") { Description = $"libtorch intra-op threads (0: libtorch's default; at most {Torch.OptionLimits.MaxThreads}).", DefaultValueFactory = _ => 0 };
+
+    /// <summary>The value of <c>--threads</c>, refused when negative or above the limit (never silently replaced).</summary>
+    public static int GetThreads(ParseResult parse, Option<int> option)
+    {
+        var value = parse.GetValue(option);
+        return value is < 0 or > Torch.OptionLimits.MaxThreads
+            ? throw new ArgumentException($"--threads must be between 0 (libtorch's default) and {Torch.OptionLimits.MaxThreads}, not {value}")
+            : value;
+    }
 
     public static Option<FileInfo> Data(string description) => new("--data") { Description = description, Required = true };
 
@@ -41,6 +50,12 @@ internal static class CommonOptions
     {
         Description = $"The text embedder for {what}: {string.Join(", ", Runs.TextEmbedderKinds.All.Select(k => $"{k.Name} ({k.Summary})"))}. The run remembers it.",
         DefaultValueFactory = _ => Runs.TextEmbedderKinds.DefaultName,
+    };
+
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = $"Keep the run's user states in PostgreSQL (an Npgsql connection string, e.g. \"Host=db;Database=app;Username=svc\") instead of the run's users.db; default: ${Output.CliStore.Variable}.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Output.CliStore.Variable) is { Length: > 0 } value ? value : null,
     };
 
     public static Option<string?> Direction() => new("--direction")

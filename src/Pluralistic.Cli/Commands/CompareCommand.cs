@@ -54,6 +54,7 @@ internal static class CompareCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var quiet = parse.GetValue(json);
+            _ = CommonOptions.GetThreads(parse, threads);
             var kinds = (CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names).Select(k => environment.Kinds.Get(k).Name).Distinct().ToList();
             methodOptions.CheckBelongToAny(kinds, parse);
             var referenceList = ParseReferences(parse.GetValue(references));
@@ -74,7 +75,7 @@ internal static class CompareCommand
 
             Torch.RewardTrainerOptions configure(Torch.RewardTrainerOptions trainer)
             {
-                var configured = methodOptions.ApplyOwn(trainer, parse) with { Threads = parse.GetValue(threads) };
+                var configured = methodOptions.ApplyOwn(trainer, parse) with { Threads = CommonOptions.GetThreads(parse, threads) };
                 configured = configured with { Epochs = parse.GetValue(epochs) ?? configured.Epochs, PopulationAnchor = parse.GetValue(anchor) };
                 configured.Validate();
                 return configured;

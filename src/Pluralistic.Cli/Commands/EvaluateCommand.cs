@@ -25,9 +25,10 @@ internal static class EvaluateCommand
         var device = CommonOptions.Device();
         var skipInvalid = CommonOptions.SkipInvalid();
         var json = CommonOptions.Json();
+        var store = CommonOptions.Store();
         var command = new Command("evaluate", "Measure a run on labelled pairs; with oracle.json beside a generated file, the oracle is shown on the same pairs.")
         {
-            run, data, contextPairs, coldStart, direction, baseline, sensitivity, device, skipInvalid, json,
+            run, data, contextPairs, coldStart, direction, baseline, sensitivity, device, skipInvalid, store, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,7 +50,7 @@ internal static class EvaluateCommand
             EvaluationResult result;
             ActiveUnitsReport? activeUnits = null;
             PreferenceDataset dataset;
-            using (var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false))
+            using (var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, CliStore.Apply(new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, parse.GetValue(store)), cancellationToken).ConfigureAwait(false))
             {
                 dataset = await CliData.LoadForRunAsync(file, opened, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
                 result = await RewardModelEvaluator.EvaluateAsync(opened.Model, dataset, options, cancellationToken).ConfigureAwait(false);
@@ -59,7 +60,7 @@ internal static class EvaluateCommand
             double? baselineAccuracy = null;
             if (parse.GetValue(baseline) is { } baselineRun)
             {
-                using var baseline_ = await Run.OpenAsync(baselineRun.FullName, new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false);
+                using var baseline_ = await Run.OpenAsync(baselineRun.FullName, CliStore.Apply(new RunOpenOptions { Device = device_, Kinds = environment.Kinds }, parse.GetValue(store)), cancellationToken).ConfigureAwait(false);
                 baselineAccuracy = (await RewardModelEvaluator.EvaluateAsync(baseline_.Model, dataset, options with { MeasureContextSensitivity = false }, cancellationToken).ConfigureAwait(false)).Metrics.Accuracy;
             }
 

@@ -143,6 +143,13 @@ internal static class ImportCommand
             };
 
             var ratingsFile = parse.GetValue(data)!;
+            var outPath = parse.GetValue(output)!;
+            var inputs = new (string, string?)[] { ("--data", ratingsFile.FullName), ("--items", parse.GetValue(items)?.FullName) };
+            foreach (var written in splitAsked ? new[] { RatingsImporter.TrainFile, RatingsImporter.TestSeenFile, RatingsImporter.TestUnseenFile, RatingsImporter.SummaryFile }.Select(f => Path.Combine(outPath, f)) : [outPath])
+            {
+                OutputPaths.EnsureSafe("--out", written, inputs, []);
+            }
+
             var stopwatch = Stopwatch.StartNew();
             var summary = await RatingsImporter.ImportAsync(
                 ratingsFile.FullName, parse.GetValue(output)!, options, quiet ? null : new ImportMilestones(environment.Console), cancellationToken).ConfigureAwait(false);

@@ -76,11 +76,45 @@ internal sealed class MethodOptions
             var entry = group.FirstOrDefault(f => f.Kind.OptionsType.IsInstanceOfType(options));
             if (entry.Flag is not null)
             {
-                options = entry.Flag.Apply(options, parse.GetValue(group.Key) ?? string.Empty);
+                var value = parse.GetValue(group.Key) ?? string.Empty;
+                var applied = entry.Flag.Apply(options, value);
+                if (value == "0" && applied == options && entry.Flag.Apply(options, "1") != options)
+                {
+                    // 0 is how the options say "the default": a 0 the user typed would be replaced silently.
+                    throw new ArgumentException($"{group.Key.Name} 0 means the method's default (chosen from the data); give a positive value or leave the flag out");
+                }
+
+                options = applied;
             }
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Names an option property by the flag the user gave for it (for error messages): the flags given are applied
+    /// one at a time to <paramref name="options"/> and the properties each changes are named after it.
+    /// </summary>
+    public Func<string, string> FlagNames(RewardTrainerOptions options, ParseResult parse)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["Epochs"] = "--epochs", ["Threads"] = "--threads" };
+        var properties = options.GetType().GetProperties();
+        foreach (var group in Given(parse))
+        {
+            var entry = group.FirstOrDefault(f => f.Kind.OptionsType.IsInstanceOfType(options));
+            if (entry.Flag is null || entry.Flag.IsSwitch)
+            {
+                continue;
+            }
+
+            var applied = entry.Flag.Apply(options, parse.GetValue(group.Key) ?? string.Empty);
+            foreach (var property in properties.Where(p => !Equals(p.GetValue(options), p.GetValue(applied))))
+            {
+                names[property.Name] = group.Key.Name;
+            }
+        }
+
+        return name => names.TryGetValue(name, out var flag) ? flag : name;
     }
 
     private IEnumerable<IGrouping<Option<string?>, (Option<string?> Option, RewardModelKind Kind, KindFlag Flag)>> Given(ParseResult parse) =>

@@ -21,6 +21,7 @@ internal static class PredictCommand
         var device = CommonOptions.Device();
         var skipInvalid = CommonOptions.SkipInvalid();
         var json = CommonOptions.Json();
+        var store = CommonOptions.Store();
         var aggregate = new Option<string?>("--aggregate")
         {
             Description = "Score each pair for the file's users as one population (models with group rewards, e.g. maxmin): utilitarian or egalitarian reward.",
@@ -28,7 +29,7 @@ internal static class PredictCommand
         aggregate.AcceptOnlyFromAmong("utilitarian", "egalitarian");
         var command = new Command("predict", "Score every pair for its user: line, user_id, p_chosen, reward_chosen, reward_rejected per line.")
         {
-            run, data, output, contextPairs, coldStart, direction, device, skipInvalid, json, aggregate,
+            run, data, output, contextPairs, coldStart, direction, device, skipInvalid, store, json, aggregate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,7 +40,8 @@ internal static class PredictCommand
                 throw new ArgumentException("--context-pairs must be 0 or more");
             }
 
-            using var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds }, cancellationToken).ConfigureAwait(false);
+            OutputPaths.EnsureSafe("--out", parse.GetValue(output)!.FullName, [("--data", parse.GetValue(data)!.FullName)], [parse.GetValue(run)!.FullName]);
+            using var opened = await Run.OpenAsync(parse.GetValue(run)!.FullName, CliStore.Apply(new RunOpenOptions { Device = parse.GetValue(device)!, Kinds = environment.Kinds }, parse.GetValue(store)), cancellationToken).ConfigureAwait(false);
             var dataset = await CliData.LoadForRunAsync(parse.GetValue(data)!, opened, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             var model = opened.Model;
             var path = parse.GetValue(output)!.FullName;

@@ -27,11 +27,12 @@ internal static class TrainCommand
         var skipInvalid = CommonOptions.SkipInvalid();
         var embedder = CommonOptions.Embedder("records that carry text without vectors");
         var json = CommonOptions.Json();
+        var store = CommonOptions.Store();
         var methodOptions = new MethodOptions(environment.Kinds);
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, json,
+            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, store, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -55,15 +56,28 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Epochs = parse.GetValue(epochs) ?? options.Epochs,
                 Device = parse.GetValue(device)!,
-                Threads = parse.GetValue(threads),
+                Threads = CommonOptions.GetThreads(parse, threads),
             };
             options.Validate();
 
+            // Limits checked before any data is read or anything allocated (again with the data's dimension below).
+            var flagNames = methodOptions.FlagNames(kind.CreateDefaultOptions(), parse);
+            OptionLimits.Check(options, nameOf: flagNames);
+
+            // Taken before training: an existing run stays locked (no other process may open it) until the new one
+            // has taken its place, and a run another process holds is refused before any work is done.
+            using var replacement = RunReplacement.Begin(directory, parse.GetValue(force));
             var (dataset, textEmbedder) = await CliData.LoadForTrainingAsync(
                 parse.GetValue(data)!, embedderKind, parse.GetValue(skipInvalid), environment.Console, quiet, cancellationToken).ConfigureAwait(false);
             using var disposeEmbedder = textEmbedder;
+            OptionLimits.Check(options, dataset.ResponseDimension, dataset.PromptDimension, flagNames);
             using var trained = ProgressDisplay.Run(environment.Console, quiet, $"train {kind.Name}", progress => kind.Train(options, dataset, progress, cancellationToken));
-            var manifest = await RunDirectory.SaveAsync(trained, directory, overwrite: parse.GetValue(force), textEmbedder, cancellationToken).ConfigureAwait(false);
+            var manifest = await RunDirectory.SaveAsync(trained, replacement, textEmbedder, cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(store) is { Length: > 0 } connectionString)
+            {
+                // users.db keeps its copy (the run stays self-contained); the database gets the run's scope.
+                await CliStore.CopyAsync(trained.GetRequiredService<IUserStateStoreAccessor>().UserStates, connectionString, manifest, cancellationToken).ConfigureAwait(false);
+            }
 
             var result = new TrainResult(
                 kind.Name,

@@ -27,4 +27,5 @@ internal static class CliJson
 [JsonSerializable(typeof(Commands.AblateResult))]
 [JsonSerializable(typeof(Data.RatingsImportSummary))]
 [JsonSerializable(typeof(Commands.CompareResult))]
+[JsonSerializable(typeof(Commands.ForgetResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -13,6 +14,12 @@ namespace Pluralistic.Data;
 /// </summary>
 public static partial class PreferenceJsonl
 {
+    /// <summary>
+    /// The longest vector a record may carry (65,536 values, well above any embedding model's); a longer one is an
+    /// <see cref="InvalidPreferenceDataException"/> naming the file and line, before the dataset takes memory for it.
+    /// </summary>
+    public const int MaxVectorDimension = 65_536;
+
     private const int EmbeddingBatchSize = 256;
 
     /// <summary>Streams the records of a file with their 0-based line indices; blank lines are skipped.</summary>
@@ -165,9 +172,25 @@ public static partial class PreferenceJsonl
             }
 
             var record = JsonSerializer.Deserialize(text, PreferenceJsonContext.Default.PreferenceRecord);
-            return record is null
-                ? (line, null, new(PreferenceDataError.InvalidJson, "expected a JSON object, found null", path, line + 1))
-                : (line, record, null);
+            if (record is null)
+            {
+                return (line, null, new(PreferenceDataError.InvalidJson, "expected a JSON object, found null", path, line + 1));
+            }
+
+            foreach (var (field, vector) in new[] { ("chosen_embedding", record.ChosenEmbedding), ("rejected_embedding", record.RejectedEmbedding), ("prompt_embedding", record.PromptEmbedding) })
+            {
+                if (vector is { Length: > MaxVectorDimension })
+                {
+                    // Refused on the first such line: a dataset of them would take gigabytes before failing anywhere else.
+                    return (line, null, new(
+                        PreferenceDataError.InvalidValue,
+                        string.Create(CultureInfo.InvariantCulture, $"{field} has {vector.Length:N0} values; vectors longer than {MaxVectorDimension:N0} are refused (PreferenceJsonl.MaxVectorDimension)"),
+                        path,
+                        line + 1));
+                }
+            }
+
+            return (line, record, null);
         }
         catch (JsonException ex)
         {

@@ -16,7 +16,6 @@ public sealed class UserLinearReference : ReferenceModel
 {
     private const int ValidationUsers = 200;
     private const int MinimumValidationPairs = 6;
-    private static readonly double[] PriorGrid = [100, 30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01];
 
     /// <inheritdoc />
     public override string Name => "user-linear";
@@ -31,8 +30,7 @@ public sealed class UserLinearReference : ReferenceModel
     protected override FittedReference FitCore(PreferenceDataset train, PreferenceItems? items, CancellationToken cancellationToken)
     {
         var rows = new DifferenceRows(train);
-        var unit = Enumerable.Range(0, rows.Count).Average(i => VectorMath.Dot(rows.Row(i), rows.Row(i)));
-        unit = unit > 0 ? unit : 1;
+        var unit = PriorSelection.Unit(rows);
 
         // The population: pick the prior on a tenth of the pairs, refit on all of them.
         var shuffled = Enumerable.Range(0, rows.Count).ToArray();
@@ -40,7 +38,7 @@ public sealed class UserLinearReference : ReferenceModel
         var held = shuffled[..(shuffled.Length / 10)];
         var fitOn = shuffled[(shuffled.Length / 10)..];
         var zero = new float[rows.Dimension];
-        var populationPrior = held.Length == 0 ? PriorGrid[^1] : SelectPrior(rows, [(fitOn, held)], zero, unit, cancellationToken);
+        var populationPrior = held.Length == 0 ? PriorSelection.Weakest : PriorSelection.Select(rows, [(fitOn, held)], zero, unit, cancellationToken);
         var population = LogisticFit.Fit(rows, Enumerable.Range(0, rows.Count).ToArray(), zero, populationPrior * unit);
 
         // The users: pick the prior on held-out pairs of some training users, then fit every user.
@@ -58,7 +56,7 @@ public sealed class UserLinearReference : ReferenceModel
         new Random(1).Shuffle(validation);
         var userPrior = validation.Length == 0
             ? 1.0
-            : SelectPrior(rows, validation.Take(ValidationUsers).ToArray(), population, unit, cancellationToken);
+            : PriorSelection.Select(rows, validation.Take(ValidationUsers).ToArray(), population, unit, cancellationToken);
 
         var weights = new Dictionary<UserId, float[]>(byUser.Count);
         for (var u = 0; u < byUser.Count; u++)
@@ -71,31 +69,6 @@ public sealed class UserLinearReference : ReferenceModel
     }
 
     private static (int[], int[], int[]) AsTriple((int[] Train, int[] Validation) split) => (split.Train, split.Validation, []);
-
-    /// <summary>The prior strength of <see cref="PriorGrid"/> (times <paramref name="unit"/>) with the lowest held-out log-loss over the splits.</summary>
-    private static double SelectPrior(DifferenceRows rows, (int[] Fit, int[] Held)[] splits, float[] prior, double unit, CancellationToken cancellationToken)
-    {
-        var best = (Loss: double.PositiveInfinity, Strength: PriorGrid[0]);
-        var starts = new float[splits.Length][];
-        foreach (var strength in PriorGrid)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var loss = 0.0;
-            for (var s = 0; s < splits.Length; s++)
-            {
-                // From strong to weak priors, each fit starts from the last: a warm start saves most of the steps.
-                starts[s] = LogisticFit.Fit(rows, splits[s].Fit, prior, strength * unit, starts[s]);
-                loss += LogisticFit.MeanLogLoss(rows, splits[s].Held, starts[s]) * splits[s].Held.Length;
-            }
-
-            if (loss < best.Loss)
-            {
-                best = (loss, strength);
-            }
-        }
-
-        return best.Strength;
-    }
 
     private sealed class Fitted(string name, int dimension, float[] population, Dictionary<UserId, float[]> users, double userPrior) : FittedReference
     {

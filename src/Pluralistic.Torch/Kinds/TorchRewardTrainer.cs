@@ -44,6 +44,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
 
         // What the options leave to the runtime is resolved now, so the model records the seed it was trained with.
         var requested = (TOptions)Options.WithRuntime(null);
+        OptionLimits.Check(requested, trainingData.ResponseDimension, trainingData.PromptDimension);
         using var session = TrainingSession.Start(trainingData, requested);
         TModel? model = null;
         try

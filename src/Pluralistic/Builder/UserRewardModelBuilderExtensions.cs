@@ -49,6 +49,23 @@ public static class UserRewardModelBuilderExtensions
     }
 
     /// <summary>
+    /// Keeps hot user states in memory in front of a store other processes also write (many servers over one
+    /// PostgreSQL database): a cached copy is served for at most <paramref name="maxAge"/>, so a score never uses a
+    /// state older than that bound after another process changed it (see <see cref="CachingUserStateStore"/>).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="capacity">The most users kept in memory.</param>
+    /// <param name="maxAge">The staleness bound; positive.</param>
+    /// <returns>The builder.</returns>
+    public static UserRewardModelBuilder UseUserStateCache(this UserRewardModelBuilder builder, int capacity, TimeSpan maxAge)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
+        return builder.UseUserStateStore((store, _) => new CachingUserStateStore(store, capacity, maxAge));
+    }
+
+    /// <summary>
     /// Gives the model a text embedder for the text convenience methods (rank, best-of-n, feedback). Without an
     /// argument, the <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> registered in services is used.
     /// </summary>

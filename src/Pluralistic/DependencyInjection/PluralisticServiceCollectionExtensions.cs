@@ -128,6 +128,7 @@ public static class PluralisticServiceCollectionExtensions
                 Device = options.Device ?? sp.GetService<IOptions<RuntimeOptions>>()?.Value.Device ?? "auto",
                 Kinds = sp.GetService<RewardModelKindRegistry>() ?? RewardModelKinds.BuiltIn,
                 EmbeddingCacheCapacity = options.EmbeddingCacheCapacity,
+                UserStateStore = options.UserStateStore,
             });
             try
             {

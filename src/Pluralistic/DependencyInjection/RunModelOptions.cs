@@ -23,4 +23,10 @@ public sealed class RunModelOptions
     /// is embedded once (0 turns the cache off). Default 100,000.
     /// </summary>
     public int EmbeddingCacheCapacity { get; set; } = RunOpenOptions.DefaultEmbeddingCacheCapacity;
+
+    /// <summary>
+    /// Opens the store of the run's user states instead of its <c>users.db</c>, given the run's manifest (see
+    /// <see cref="RunOpenOptions.UserStateStore"/>); <see langword="null"/> (default): <c>users.db</c>.
+    /// </summary>
+    public Func<Torch.RunManifest, IUserStateStore>? UserStateStore { get; set; }
 }

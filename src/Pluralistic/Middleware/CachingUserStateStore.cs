@@ -7,13 +7,21 @@ namespace Pluralistic;
 /// every write and delete goes to the inner store first and then updates or evicts the cached copy. Bounded by
 /// <see cref="MemoryCacheOptions.SizeLimit"/> (one unit per user).
 /// </summary>
+/// <remarks>
+/// Writes through this instance are seen at once by its readers. Writes by other processes to a shared store (many
+/// servers over one PostgreSQL database) are seen once the cached copy expires: with a <see cref="MaxAge"/>, a read
+/// never returns a copy fetched more than <see cref="MaxAge"/> ago, which bounds how stale a state can be. Without
+/// one, copies stay until evicted or overwritten here: right for a store only this process writes (LiteDB).
+/// Updates (<see cref="UpdateAsync"/>) always go to the store of record, whose compare-and-swap sees other
+/// processes' writes, so a stale cached copy can delay what a score sees but never make a write lose another.
+/// </remarks>
 public sealed class CachingUserStateStore : IUserStateStore
 {
     private readonly IUserStateStore _inner;
     private readonly MemoryCache _cache;
     private readonly bool _ownsInner;
 
-    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <summary>Wraps <paramref name="inner"/>; cached copies stay until evicted or overwritten here.</summary>
     /// <param name="inner">The store of record.</param>
     /// <param name="capacity">The most users kept in memory.</param>
     /// <param name="ownsInner">Whether disposing this store disposes the inner one.</param>
@@ -24,6 +32,21 @@ public sealed class CachingUserStateStore : IUserStateStore
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = capacity });
         _ownsInner = ownsInner;
     }
+
+    /// <summary>Wraps <paramref name="inner"/>, a store other processes also write: cached copies expire.</summary>
+    /// <param name="inner">The store of record.</param>
+    /// <param name="capacity">The most users kept in memory.</param>
+    /// <param name="maxAge">How long a copy read from the store may be served (the staleness bound); positive.</param>
+    /// <param name="ownsInner">Whether disposing this store disposes the inner one.</param>
+    public CachingUserStateStore(IUserStateStore inner, int capacity, TimeSpan maxAge, bool ownsInner = false)
+        : this(inner, capacity, ownsInner)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
+        MaxAge = maxAge;
+    }
+
+    /// <summary>How long a cached copy may be served, or <see langword="null"/> when copies do not expire.</summary>
+    public TimeSpan? MaxAge { get; }
 
     /// <inheritdoc />
     public async ValueTask<UserState?> GetAsync(UserId user, CancellationToken cancellationToken = default)
@@ -137,5 +160,6 @@ public sealed class CachingUserStateStore : IUserStateStore
     }
 
     // Absent users are cached too (as null), so repeated lookups of unknown users do not hit the store.
-    private void Remember(UserId user, UserState? state) => _cache.Set(user, state, new MemoryCacheEntryOptions { Size = 1 });
+    private void Remember(UserId user, UserState? state) =>
+        _cache.Set(user, state, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxAge });
 }

@@ -156,15 +156,9 @@ public sealed class Run : IDisposable
     /// <summary>The model of a verified checkpoint over the run's store (what <see cref="RunDirectory.Open"/> returns).</summary>
     internal static TorchUserRewardModel LoadModel(string directory, RunManifest manifest, byte[] weights, RunOpenOptions options)
     {
-        var storeFile = manifest.UserStore?.File ?? RunDirectory.UserStoreFile;
-        var storePath = Path.Combine(directory, storeFile);
-        if (!File.Exists(storePath))
-        {
-            throw new CorruptRunException(storePath, $"the run is incomplete: {storeFile} is missing");
-        }
-
+        CheckOptionLimits(directory, manifest, options.Kinds);
         var device = TorchRuntime.ResolveDevice(options.Device);
-        var store = new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = options.ReadOnly });
+        var store = options.UserStateStore is { } open ? open(manifest) : OpenRunStore(directory, manifest, options.ReadOnly);
         try
         {
             return options.Kinds.Load(WithEmbedderRecord(manifest), weights, store, device);
@@ -173,6 +167,43 @@ public sealed class Run : IDisposable
         {
             store.Dispose();
             throw;
+        }
+    }
+
+    private static LiteDbUserStateStore OpenRunStore(string directory, RunManifest manifest, bool readOnly)
+    {
+        var storeFile = manifest.UserStore?.File ?? RunDirectory.UserStoreFile;
+        var storePath = Path.Combine(directory, storeFile);
+        if (!File.Exists(storePath))
+        {
+            throw new CorruptRunException(storePath, $"the run is incomplete: {storeFile} is missing");
+        }
+
+        return new LiteDbUserStateStore(storePath, new LiteDbUserStateStoreOptions { ReadOnly = readOnly });
+    }
+
+    // A manifest edited by hand (or damaged) may carry options no training would accept, e.g. 1e8 adaptation steps
+    // that hang the first adaptation: they are refused when the run opens, naming the manifest key.
+    private static void CheckOptionLimits(string directory, RunManifest manifest, RewardModelKindRegistry kinds)
+    {
+        RewardTrainerOptions read;
+        try
+        {
+            read = kinds.Get(manifest.ModelKind).ReadOptions(manifest.Options);
+        }
+        catch (Exception e) when (e is UnknownModelKindException or System.Text.Json.JsonException or ArgumentException)
+        {
+            // Loading reports an unknown kind or unreadable options with its own, established errors.
+            return;
+        }
+
+        try
+        {
+            OptionLimits.Check(read, manifest.ResponseDimension, manifest.PromptDimension, name => "options." + System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name));
+        }
+        catch (OptionLimitException e)
+        {
+            throw new CorruptRunException(Path.Combine(directory, Checkpoint.ManifestFile), $"{Checkpoint.ManifestFile} of '{directory}': {e.Message}", e);
         }
     }
 

@@ -18,6 +18,19 @@ public static class RunDirectory
     /// <summary>The saved hashed n-gram generator's file name (runs trained on text with it).</summary>
     public const string EmbeddingGeneratorFile = "embedder.json";
 
+    /// <summary>
+    /// The scope under which a store shared by many runs (PostgreSQL) keeps this run's user states:
+    /// <c>run-</c> and the SHA-256 of its weights, so runs never mix states and every process that opens the same run,
+    /// on any machine, shares them.
+    /// </summary>
+    /// <param name="manifest">The run's manifest.</param>
+    /// <returns>The scope.</returns>
+    public static string StoreScope(RunManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return $"run-{manifest.Weights.Sha256.ToLowerInvariant()}";
+    }
+
     /// <summary>Writes a model and its users' states as a run directory.</summary>
     /// <param name="model">
     /// The trained model, bare or inside middleware (a <see cref="UserRewardModelBuilder"/> pipeline, a run's
@@ -35,7 +48,15 @@ public static class RunDirectory
     /// </param>
     /// <param name="cancellationToken">Cancels writing before the manifest is written.</param>
     /// <returns>The manifest written.</returns>
-    /// <exception cref="RunDirectoryException">The directory already holds a run and <paramref name="overwrite"/> is false.</exception>
+    /// <remarks>
+    /// The run is written into a staging directory beside <paramref name="directory"/> and renamed into its place when
+    /// complete, so a failure leaves an existing run as it was. An existing run is replaced only while no other process
+    /// holds it (the store's lock), and only when the directory holds nothing but a run's files.
+    /// </remarks>
+    /// <exception cref="RunDirectoryException">
+    /// The directory already holds a run and <paramref name="overwrite"/> is false, holds files that are not part of a
+    /// run, or its run is open in another process.
+    /// </exception>
     /// <exception cref="ModelNotSavableException">No torch model is inside <paramref name="model"/>.</exception>
     /// <exception cref="UnknownTextEmbedderException">The embedder is not of a kind a run can save and rebuild.</exception>
     /// <exception cref="DimensionMismatchException">The embedder's vectors do not have the model's response dimension.</exception>
@@ -48,12 +69,22 @@ public static class RunDirectory
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        using var replacement = RunReplacement.Begin(directory, overwrite);
+        return await SaveAsync(model, replacement, embeddingGenerator, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a model into a <see cref="RunReplacement"/>'s staging directory and, when complete, puts it in the
+    /// target's place (the CLI begins the replacement before training, so the lock is held throughout).
+    /// </summary>
+    internal static async Task<RunManifest> SaveAsync(
+        IUserRewardModel model,
+        RunReplacement replacement,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddingGenerator,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         var torch = model.GetService<TorchUserRewardModel>() ?? throw new ModelNotSavableException(model.Metadata.Kind, model.GetType().Name);
-        var manifestPath = Path.Combine(directory, Checkpoint.ManifestFile);
-        if (File.Exists(manifestPath) && !overwrite)
-        {
-            throw new RunDirectoryException(directory, $"'{directory}' already holds a run; choose another directory or overwrite it explicitly");
-        }
 
         // The embedder is checked before anything is written: a refused one leaves the directory as it was.
         embeddingGenerator ??= model.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
@@ -68,16 +99,9 @@ public static class RunDirectory
             }
         }
 
-        if (File.Exists(manifestPath))
-        {
-            // Remove the manifest first: an interrupted overwrite then reads as an incomplete run, never a mixed one.
-            File.Delete(manifestPath);
-        }
-
-        Directory.CreateDirectory(directory);
-        // The manifest is written last, so until then the directory reads as an incomplete run.
-        var storePath = Path.Combine(directory, UserStoreFile);
-        File.Delete(storePath);
+        // Everything is written into the staging directory beside the target; the target changes only in Commit.
+        var staging = replacement.Staging;
+        var storePath = Path.Combine(staging, UserStoreFile);
         using (var store = new LiteDbUserStateStore(storePath))
         {
             var batch = new List<UserState>(512);
@@ -95,8 +119,7 @@ public static class RunDirectory
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        File.Delete(Path.Combine(directory, EmbeddingGeneratorFile));
-        var record = embedderKind is null || embedder is null ? null : TextEmbedderKinds.SaveFile(embedderKind, embeddingGenerator!, embedder, directory);
+        var record = embedderKind is null || embedder is null ? null : TextEmbedderKinds.SaveFile(embedderKind, embeddingGenerator!, embedder, staging);
         var manifest = torch.CreateManifest() with
         {
             UserStore = new UserStoreInfo("litedb", UserStoreFile),
@@ -104,7 +127,9 @@ public static class RunDirectory
             // Written for hashed runs as before, so an older SDK still finds the generator.
             EmbeddingGeneratorFile = record?.Name == TextEmbedderKinds.Hashed ? record.File : null,
         };
-        return Checkpoint.Write(directory, manifest, torch.SerializeWeights());
+        var written = Checkpoint.Write(staging, manifest, torch.SerializeWeights());
+        replacement.Commit();
+        return written;
     }
 
     /// <summary>

@@ -36,4 +36,12 @@ public sealed record RunOpenOptions
     /// so each distinct text is embedded once (0 turns the cache off). Default 100,000.
     /// </summary>
     public int EmbeddingCacheCapacity { get; init; } = DefaultEmbeddingCacheCapacity;
+
+    /// <summary>
+    /// Opens the store the run's user states live in instead of the run directory's <c>users.db</c> (for example a
+    /// PostgreSQL store shared by many processes, scoped to the run), given the run's manifest; the run then owns the
+    /// store and disposes it. <see cref="ReadOnly"/> does not apply to such a store. <see langword="null"/> (default):
+    /// <c>users.db</c>.
+    /// </summary>
+    public Func<RunManifest, IUserStateStore>? UserStateStore { get; init; }
 }

@@ -14,6 +14,9 @@ internal sealed class ParaphraseSection : BenchmarkSection
 {
     private static readonly string[] Embedders = ["minilm", "hashed"];
 
+    // The simple personal baseline, and the ceiling of linear rewards on each embedder's vectors when the group is known.
+    private static readonly ReferenceModel[] References = [new UserLinearReference(), new GroupLinearReference()];
+
     public override string Id => "paraphrase";
 
     public override string Title => "Paraphrased text: sentence encoder against hashed n-grams";
@@ -35,6 +38,7 @@ internal sealed class ParaphraseSection : BenchmarkSection
                     ContextPairs = 10,
                     TextEmbedder = embedder,
                     Population = context.PopulationSizes,
+                    References = References,
                 };
                 context.Log($"  paraphrase: seed {seed}, {embedder}");
                 foreach (var row in await PopulationExperiment.RunAsync(options, null, cancellationToken).ConfigureAwait(false))
@@ -48,11 +52,11 @@ internal sealed class ParaphraseSection : BenchmarkSection
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"`SyntheticParaphrasePopulation` (`generate --preset paraphrase`): {SyntheticParaphrasePopulation.Describe()}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree); *oracle* scores the same queries with each user's hidden reward, *best single* with the population-mean hidden reward.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. Two reference rows: *user-linear* (a per-user linear reward with a prior centred on the population's, the simple personal baseline) and *group-linear*, a diagnostic ceiling that reads each user's hidden group (no deployment knows it) and fits one linear reward per group: it shows how far a reward that is linear in the embedder's vectors gets when personalisation is perfect. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree); *oracle* scores the same queries with each user's hidden reward, *best single* with the population-mean hidden reward.");
         text.AppendLine();
         text.AppendLine("| seed | method | embedder | seen | unseen after 10 | worst group (unseen) | contested (unseen) | oracle / best single (unseen) | train s |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var (seed, embedder, row) in rows.OrderBy(r => r.Seed).ThenBy(r => r.Row.Model, StringComparer.Ordinal).ThenBy(r => Array.IndexOf(Embedders, r.Embedder)))
+        foreach (var (seed, embedder, row) in rows.OrderBy(r => r.Seed).ThenBy(r => r.Row.IsReference).ThenBy(r => r.Row.Model, StringComparer.Ordinal).ThenBy(r => Array.IndexOf(Embedders, r.Embedder)))
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {seed} | {row.Model} | {embedder} | {MetricsFormat.Percent(row.Seen.Accuracy)} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {MetricsFormat.Percent(row.UnseenContested?.Accuracy)} | {MetricsFormat.Percent(row.Unseen.OracleAccuracy)} / {MetricsFormat.Percent(row.BestSingleUnseen)} | {row.TrainSeconds:F0} |");
@@ -63,11 +67,12 @@ internal sealed class ParaphraseSection : BenchmarkSection
         {
             foreach (var embedder in Embedders)
             {
-                var best = rows.Where(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model != "bt")
+                var best = rows.Where(r => r.Seed == seed && r.Embedder == embedder && !r.Row.IsReference && !r.Row.IsBaseline)
                     .MaxBy(r => r.Row.Unseen.WorstGroupAccuracy ?? 0);
-                var bt = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model == "bt");
+                var bt = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.IsBaseline);
+                var ceiling = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model == GroupLinearReference.ReferenceName);
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"- Seed {seed}, {embedder}: best worst group of unseen users {best.Row.Model} {MetricsFormat.Percent(best.Row.Unseen.WorstGroupAccuracy)}; Bradley-Terry's worst group {MetricsFormat.Percent(bt.Row?.Unseen.WorstGroupAccuracy)}.");
+                    $"- Seed {seed}, {embedder}: best worst group of unseen users {best.Row.Model} {MetricsFormat.Percent(best.Row.Unseen.WorstGroupAccuracy)}; Bradley-Terry's worst group {MetricsFormat.Percent(bt.Row?.Unseen.WorstGroupAccuracy)}; group-linear ceiling's worst group {MetricsFormat.Percent(ceiling.Row?.Unseen.WorstGroupAccuracy)}.");
             }
         }
 

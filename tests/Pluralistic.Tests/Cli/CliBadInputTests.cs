@@ -32,6 +32,35 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         "negative context pairs",
         "negative held-out users",
         "negative held-out pairs",
+        "absurd prototypes",
+        "absurd latent size",
+        "latent size beyond the parameter memory limit",
+        "prototypes zero",
+        "negative threads",
+        "absurd epochs",
+        "manifest epochs edited to 1e8",
+        "manifest evidence capacity edited to 1e8",
+        "vector of absurd dimension",
+        "zero-byte user store",
+        "random bytes as the store's log",
+        "torn store log",
+        "predict out is its input",
+        "predict out is the run's manifest",
+        "predict out is the run's store",
+        "train force over a directory with other files",
+        "import out is its input",
+        "run directory does not exist",
+        "threads above the limit",
+        "negative latent size",
+        "store log naming a page beyond the files",
+        "store log of another database",
+        "predict out is the run directory",
+        "predict out is the run's weights",
+        "import out is its items file",
+        "forget an unknown user",
+        "forget an empty user id",
+        "missing user store",
+        "store log beside a zero-byte store",
     };
 
     [Theory]
@@ -138,6 +167,117 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
             case "negative held-out pairs":
                 (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-pairs", "-3"], "--held-out-pairs");
                 break;
+            case "absurd prototypes":
+                (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "100000000"], "--prototypes = 100000000 is above the limit of 4,096");
+                break;
+            case "absurd latent size":
+                (args, expected) = (["train", "--model", "vpl", "--data", workspace.Train, "--out", run, "--force", "--latent", "1000000000"], "--latent = 1000000000 is above the limit of 65,536");
+                break;
+            case "latent size beyond the parameter memory limit":
+                (args, expected) = (["train", "--model", "vpl", "--data", workspace.Train, "--out", run, "--force", "--latent", "65536"], "--latent makes a model of about");
+                break;
+            case "prototypes zero":
+                (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "0"], "--prototypes 0 means the method's default");
+                break;
+            case "negative threads":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force", "--threads", "-5"], "--threads must be between 0");
+                break;
+            case "absurd epochs":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force", "--epochs", "100000000"], "--epochs = 100000000 is above the limit");
+                break;
+            case "manifest epochs edited to 1e8":
+                EditManifest(run, "\"epochs\": ", "100000000");
+                (args, expected) = (["evaluate", "--run", run, "--data", workspace.TestSeen], "options.epochs = 100000000 is above the limit");
+                break;
+            case "manifest evidence capacity edited to 1e8":
+                EditManifest(run, "\"evidence_capacity\": ", "100000000");
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("evidence.jsonl", good)], "options.evidence_capacity = 100000000 is above the limit");
+                break;
+            case "vector of absurd dimension":
+                data = workspace.WriteFile("huge-vector.jsonl", good[0], $$"""{"user_id":"x","chosen_embedding":[{{string.Join(',', Enumerable.Repeat("0.5", 70_000))}}],"rejected_embedding":[1]}""");
+                (args, expected) = (["adapt", "--run", run, "--data", data], "line 2: chosen_embedding has 70,000 values");
+                break;
+            case "zero-byte user store":
+                File.WriteAllBytes(Path.Combine(run, "users.db"), []);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("zero.jsonl", good)], "is empty");
+                break;
+            case "random bytes as the store's log":
+                var noise = new byte[8192 * 3];
+                new Random(5).NextBytes(noise);
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), noise);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("noise.jsonl", good)], "cannot be replayed safely");
+                break;
+            case "torn store log":
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), new byte[8192 + 100]);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("torn.jsonl", good)], "is not a whole number of 8192-byte pages");
+                break;
+            case "predict out is its input":
+                data = workspace.WriteFile("predict-in.jsonl", good);
+                (args, expected) = (["predict", "--run", run, "--data", data, "--out", data], "would overwrite the input file of --data");
+                break;
+            case "predict out is the run's manifest":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(run, "manifest.json")], "names the run's own file 'manifest.json'");
+                break;
+            case "predict out is the run's store":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(run, "users.db")], "names the run's own file 'users.db'");
+                break;
+            case "train force over a directory with other files":
+                File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force"], "not part of a run (notes.txt)");
+                break;
+            case "import out is its input":
+                data = Path.Combine(run, "..", $"ratings-{Guid.NewGuid():N}.csv");
+                File.WriteAllLines(data, ["user_id,item_id,rating", "u1,a,5", "u1,b,1"]);
+                File.Copy(data, Path.Combine(run, "ratings-copy.csv"));
+                (args, expected) = (["import", "ratings", "--data", Path.Combine(run, "ratings-copy.csv"), "--out", Path.Combine(run, "ratings-copy.csv")], "would overwrite the input file of --data");
+                break;
+            case "run directory does not exist":
+                (args, expected) = (["predict", "--run", Path.Combine(run, "nowhere"), "--data", workspace.TestSeen, "--out", Path.Combine(workspace.Root, "never.jsonl")], "nowhere");
+                break;
+            case "threads above the limit":
+                (args, expected) = (["train", "--model", "bt", "--data", workspace.Train, "--out", run, "--force", "--threads", "5000"], "--threads must be between 0");
+                break;
+            case "negative latent size":
+                (args, expected) = (["train", "--model", "vpl", "--data", workspace.Train, "--out", run, "--force", "--latent", "-3"], "LatentSize");
+                break;
+            case "store log naming a page beyond the files":
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), LogPage(pageId: 50_000_000, type: 4));
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("far.jsonl", good)], "names page id 50000000");
+                break;
+            case "store log of another database":
+                var header = File.ReadAllBytes(Path.Combine(run, "users.db"))[..8192];
+                header[70] ^= 0xFF;
+                header[14] = 1;
+                header[18] = 1;
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), header);
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("another.jsonl", good)], "the log of another database");
+                break;
+            case "predict out is the run directory":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", run], "is the run directory");
+                break;
+            case "predict out is the run's weights":
+                (args, expected) = (["predict", "--run", run, "--data", workspace.TestSeen, "--out", Path.Combine(run, "weights.bin")], "names the run's own file 'weights.bin'");
+                break;
+            case "import out is its items file":
+                File.WriteAllLines(Path.Combine(run, "ratings.csv"), ["user_id,item_id,rating", "u1,a,5", "u1,b,1"]);
+                File.WriteAllLines(Path.Combine(run, "items.csv"), ["item_id,text", "a,apple", "b,banana"]);
+                (args, expected) = (["import", "ratings", "--data", Path.Combine(run, "ratings.csv"), "--items", Path.Combine(run, "items.csv"), "--out", Path.Combine(run, "items.csv")], "would overwrite the input file of --items");
+                break;
+            case "forget an unknown user":
+                (args, expected) = (["forget", "--run", run, "--user", "nobody-at-all"], "unknown user 'nobody-at-all'");
+                break;
+            case "forget an empty user id":
+                (args, expected) = (["forget", "--run", run, "--user", " "], "--user");
+                break;
+            case "missing user store":
+                File.Delete(Path.Combine(run, "users.db"));
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("missing-store.jsonl", good)], "users.db is missing");
+                break;
+            case "store log beside a zero-byte store":
+                File.WriteAllBytes(Path.Combine(run, "users.db"), []);
+                File.WriteAllBytes(Path.Combine(run, "users-log.db"), LogPage(pageId: 1, type: 4));
+                (args, expected) = (["adapt", "--run", run, "--data", workspace.WriteFile("zero-log.jsonl", good)], "less than one page");
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
         }
@@ -152,6 +292,37 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         Assert.True(error.Contains(expected, StringComparison.Ordinal), error);
         Assert.Equal(before, CliRunner.Snapshot(run));
         Assert.False(File.Exists(Path.Combine(workspace.Root, "never.jsonl")), "no partial predictions file");
+
+        // PLURALISTIC_BAD_INPUT_TABLE=DIR writes one row per case for docs/bad-input.md (tests/make-bad-input-table).
+        if (Environment.GetEnvironmentVariable("PLURALISTIC_BAD_INPUT_TABLE") is { Length: > 0 } table)
+        {
+            string Short(string text) => text.Replace(run, "RUN", StringComparison.Ordinal).Replace(workspace.Root, "DIR", StringComparison.Ordinal);
+            var command = string.Join(' ', args.Select(a => Short(a) is var shortened && shortened.Length > 60 ? shortened[..40] + "..." : shortened));
+            File.WriteAllText(
+                Path.Combine(table, scenario.Replace(' ', '-').Replace('\'', '_') + ".tsv"),
+                string.Join('\t', "cli", scenario, command, Short(error), result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture), "unchanged (SHA-256 of every file)") + "\n");
+        }
+    }
+
+    /// <summary>One LiteDB log page with the given id and type, confirmed (transaction 1).</summary>
+    private static byte[] LogPage(uint pageId, byte type)
+    {
+        var page = new byte[8192];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(page, pageId);
+        page[4] = type;
+        page[14] = 1;
+        page[18] = 1;
+        return page;
+    }
+
+    /// <summary>Replaces the value of the first manifest key that starts with <paramref name="key"/> (e.g. <c>"epochs": </c>).</summary>
+    private static void EditManifest(string run, string key, string value)
+    {
+        var path = Path.Combine(run, "manifest.json");
+        var text = File.ReadAllText(path);
+        var start = text.IndexOf(key, StringComparison.Ordinal) + key.Length;
+        var end = text.IndexOfAny([',', '\n', '}'], start);
+        File.WriteAllText(path, text[..start] + value + text[end..]);
     }
 
     /// <summary>A LiteDB database written by some other application.</summary>

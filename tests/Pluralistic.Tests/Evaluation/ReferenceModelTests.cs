@@ -127,6 +127,60 @@ public class ReferenceModelTests
         Assert.Throws<DimensionMismatchException>(() => fitted.Predict(new PreferenceDatasetBuilder(3).Add(new UserId("x"), new float[3], new float[3]).Build(), null));
     }
 
+    [Fact]
+    public async Task The_group_linear_ceiling_reads_the_group_label_and_personalises_users_it_never_saw()
+    {
+        // Two groups with opposite linear tastes plus a shared one: the population reward gets only the shared part.
+        var train = LinearGroups(users: 40, pairsPerUser: 30, seed: 1, prefix: "seen");
+        var unseen = LinearGroups(users: 20, pairsPerUser: 20, seed: 2, prefix: "new");
+        var reference = new GroupLinearReference();
+        Assert.Null(reference.NotApplicableReason(train, null));
+        var fitted = reference.Fit(train, null);
+        var ceiling = await ReferenceEvaluator.EvaluateAsync(fitted, unseen, null);
+
+        // The same records stripped of their group labels get the population's linear reward.
+        var unlabelled = WithoutGroups(unseen);
+        Assert.Contains("no group labels", reference.NotApplicableReason(unlabelled, null), StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => reference.Fit(unlabelled, null));
+        var populationOnly = await ReferenceEvaluator.EvaluateAsync(fitted, unlabelled, null);
+
+        // Unseen users, no context at all: only the group label can personalise them.
+        Assert.True(ceiling.Metrics.Accuracy > 0.8, $"group-linear {ceiling.Metrics.Accuracy:F3}");
+        Assert.True(ceiling.Metrics.Accuracy > populationOnly.Metrics.Accuracy + 0.15, $"group-linear {ceiling.Metrics.Accuracy:F3}, population {populationOnly.Metrics.Accuracy:F3}");
+    }
+
+    /// <summary>Users of group "plus" reward +d, of group "minus" -d, everyone +s (d and s orthogonal, 6-d vectors).</summary>
+    private static PreferenceDataset LinearGroups(int users, int pairsPerUser, int seed, string prefix)
+    {
+        var random = new Random(seed);
+        var builder = new PreferenceDatasetBuilder(6);
+        for (var u = 0; u < users; u++)
+        {
+            var group = u % 2 == 0 ? "plus" : "minus";
+            for (var k = 0; k < pairsPerUser; k++)
+            {
+                var a = Enumerable.Range(0, 6).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+                var b = Enumerable.Range(0, 6).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+                var margin = (4 * (group == "plus" ? 1 : -1) * (a[0] - b[0])) + (2 * (a[1] - b[1]));
+                var aWins = random.NextDouble() < 1 / (1 + Math.Exp(-margin));
+                builder.Add(new UserId($"{prefix}-{u}"), aWins ? a : b, aWins ? b : a, extras: new PreferenceRecordExtras { Group = group });
+            }
+        }
+
+        return builder.Build();
+    }
+
+    private static PreferenceDataset WithoutGroups(PreferenceDataset data)
+    {
+        var builder = new PreferenceDatasetBuilder(data.ResponseDimension);
+        for (var i = 0; i < data.Count; i++)
+        {
+            builder.Add(data.UserAt(i), data.ChosenVector(i), data.RejectedVector(i));
+        }
+
+        return builder.Build();
+    }
+
     /// <summary>Records [from, to) of <paramref name="pairs"/> for user "a", then the same for user "b".</summary>
     private static PreferenceDataset Twice(PreferenceDataset pairs, int from, int to)
     {

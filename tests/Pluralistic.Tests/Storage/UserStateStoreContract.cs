@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Pluralistic.Tests.Support;
 
 namespace Pluralistic.Tests.Storage;
 
@@ -87,7 +88,7 @@ public abstract class UserStateStoreContract : IDisposable
         return states;
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Get_of_an_unknown_user_is_null()
     {
         var store = NewStore();
@@ -96,7 +97,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Empty(await ListAllAsync(store));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Every_field_round_trips()
     {
         var store = NewStore();
@@ -119,7 +120,7 @@ public abstract class UserStateStoreContract : IDisposable
         AssertSameState(state, Assert.Single(await ListAllAsync(store)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Empty_vectors_and_default_dates_round_trip()
     {
         var store = NewStore();
@@ -133,7 +134,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.True(read.Evidence.IsEmpty);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task The_longest_user_id_round_trips()
     {
         var store = NewStore();
@@ -144,7 +145,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(id, Assert.Single(await ListAllAsync(store)).User.Value);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task User_ids_that_differ_only_in_case_are_different_users()
     {
         var store = NewStore();
@@ -160,7 +161,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.NotNull(await store.GetAsync(new UserId("ALICE")));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Upsert_replaces_the_earlier_state()
     {
         var store = NewStore();
@@ -173,7 +174,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(1, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Delete_removes_the_state_and_says_whether_there_was_one()
     {
         var store = NewStore();
@@ -189,7 +190,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.False((await store.GetManyAsync([new UserId("b")])).ContainsKey(new UserId("b")));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetMany_returns_the_users_found_and_leaves_out_the_rest()
     {
         var store = NewStore();
@@ -203,7 +204,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Empty(await store.GetManyAsync([]));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpsertMany_writes_every_state_and_the_last_of_a_repeated_user()
     {
         var store = NewStore();
@@ -215,7 +216,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(2, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpsertMany_with_a_cancelled_token_writes_nothing()
     {
         var store = NewStore();
@@ -230,7 +231,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(1f, (await store.GetAsync(new UserId("kept")))!.Vector.Span[0]);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpsertMany_whose_source_fails_midway_writes_nothing()
     {
         var store = NewStore();
@@ -248,7 +249,7 @@ public abstract class UserStateStoreContract : IDisposable
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Update_creates_changes_and_deletes()
     {
         var store = NewStore();
@@ -272,7 +273,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(0, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Update_whose_function_throws_writes_nothing_and_lets_the_error_through()
     {
         var store = NewStore();
@@ -288,7 +289,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(1, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Update_that_returns_another_users_state_is_refused_and_changes_nothing()
     {
         var store = NewStore();
@@ -300,7 +301,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Null(await store.GetAsync(new UserId("eve")));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_updates_of_one_user_lose_no_increment()
     {
         var store = NewStore();
@@ -330,7 +331,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(Threads * Increments, final.Revision);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_writers_of_different_users_keep_every_state()
     {
         var store = NewStore();
@@ -375,7 +376,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(expected, (await ListAllAsync(store)).Select(s => (s.User.Value, s.Vector.Span[0])));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task List_is_in_ordinal_user_id_order()
     {
         var store = NewStore();
@@ -390,7 +391,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(ids.Length, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task List_of_many_users_is_complete_and_ordered()
     {
         var store = NewStore();
@@ -403,7 +404,7 @@ public abstract class UserStateStoreContract : IDisposable
         Assert.Equal(700, await store.CountAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task List_stops_when_cancelled()
     {
         var store = NewStore();
@@ -419,7 +420,7 @@ public abstract class UserStateStoreContract : IDisposable
         });
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Null_arguments_are_refused()
     {
         var store = NewStore();
@@ -438,7 +439,7 @@ public abstract class PersistentUserStateStoreContract : UserStateStoreContract
     /// <summary>Opens the storage the last <see cref="UserStateStoreContract.NewStore"/> created, again.</summary>
     protected abstract IUserStateStore Reopen();
 
-    [Fact]
+    [StoreFact]
     public async Task States_survive_dispose_and_reopen()
     {
         var states = Enumerable.Range(0, 20).Select(i => State($"p{i:D2}", seed: i, pairCount: i, revision: i + 1)).ToList();
