@@ -16,13 +16,15 @@ var output = new Option<FileInfo>("--out")
 var sections = new Option<string?>("--sections") { Description = "Comma-separated section ids to run (default: all)." };
 var quick = new Option<bool>("--quick") { Description = "Small sizes: checks that the generator runs; the figures are not for publishing." };
 var seed = new Option<int>("--seed") { Description = "Seed of every population and trainer.", DefaultValueFactory = _ => 0 };
-var root = new RootCommand("Measures Pluralistic and writes docs/benchmarks.md.") { output, sections, quick, seed };
+var realData = new Option<DirectoryInfo?>("--real-data") { Description = "A local MovieLens 100k folder (u.data, u.item) for the real-data section; skipped with a note without it." };
+var root = new RootCommand("Measures Pluralistic and writes docs/benchmarks.md.") { output, sections, quick, seed, realData };
 
 BenchmarkSection[] all =
 [
     new AccuracySection(),
     new ParaphraseSection(),
     new CompareSection(),
+    new RealDataSection(),
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),
@@ -49,7 +51,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     Directory.CreateDirectory(file.DirectoryName!);
-    var context = new BenchmarkContext(file.DirectoryName!, parse.GetValue(seed), parse.GetValue(quick), AnsiConsole.Console);
+    var context = new BenchmarkContext(file.DirectoryName!, parse.GetValue(seed), parse.GetValue(quick), AnsiConsole.Console) { RealDataDirectory = parse.GetValue(realData)?.FullName };
     var started = DateTime.UtcNow;
     var measured = new List<(string Title, string Body)>();
     foreach (var section in selected)

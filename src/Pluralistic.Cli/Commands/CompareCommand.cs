@@ -26,6 +26,7 @@ internal static class CompareCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Where compare.md and images/ go.", DefaultValueFactory = _ => new DirectoryInfo("compare") };
         var seed = CommonOptions.Seed();
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the data for every method (default: each method's)." };
+        var anchor = new Option<bool>("--anchor") { Description = "Anchor every personalized method to a population reward trained beside it (experimental)." };
         var contextPairs = new Option<string?>("--context-pairs")
         {
             Description = $"Comma-separated context sizes k for unseen users (default: {string.Join(",", UserSplitOptions.DefaultContextSizes)}, as far as at least half of the unseen users have context pairs for).",
@@ -43,7 +44,7 @@ internal static class CompareCommand
         var methodOptions = new MethodOptions(environment.Kinds);
         var command = new Command("compare", "Which method for this data: a user-level split, every method trained and the reference rows fitted; markdown report and PNG plots.")
         {
-            data, models, references, output, seed, epochs, contextPairs, unseenFraction, heldOutFraction, queryFraction, minPairs, embedder, device, threads, skipInvalid, json,
+            data, models, references, output, seed, epochs, anchor, contextPairs, unseenFraction, heldOutFraction, queryFraction, minPairs, embedder, device, threads, skipInvalid, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -75,7 +76,7 @@ internal static class CompareCommand
             Torch.RewardTrainerOptions configure(Torch.RewardTrainerOptions trainer)
             {
                 var configured = methodOptions.ApplyOwn(trainer, parse) with { Threads = CommonOptions.GetThreads(parse, threads) };
-                configured = configured with { Epochs = parse.GetValue(epochs) ?? configured.Epochs };
+                configured = configured with { Epochs = parse.GetValue(epochs) ?? configured.Epochs, PopulationAnchor = parse.GetValue(anchor) };
                 configured.Validate();
                 return configured;
             }

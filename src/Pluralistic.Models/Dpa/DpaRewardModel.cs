@@ -112,12 +112,13 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
         var result = new Dictionary<UserId, PreferenceDirection>(found.Count);
         foreach (var (user, state) in found)
         {
-            if (state.ModelKind != Info.Kind || state.ModelFingerprint != Fingerprint || state.Vector.Length != _objectives.Length)
+            var vector = MethodPart(state.Vector.ToArray());
+            if (state.ModelKind != Info.Kind || state.ModelFingerprint != Fingerprint || vector.Length != _objectives.Length)
             {
                 throw new UserStateMismatchException(user, $"{Info.Kind}@{UserState.ShortFingerprint(Fingerprint)}", state.ModelTag);
             }
 
-            result[user] = PreferenceDirection.FromVector(_objectives, state.Vector.ToArray().Select(x => (double)x).ToArray());
+            result[user] = PreferenceDirection.FromVector(_objectives, vector.Select(x => (double)x).ToArray());
         }
 
         return result;

@@ -65,6 +65,9 @@ public sealed record RunManifest
 
     /// <summary>The text embedder that made the training vectors (name, model, version, dimension, probe sketch), when the run was trained on text.</summary>
     public TextEmbedderInfo? TextEmbedder { get; init; }
+
+    /// <summary>The population reward a personalized model is anchored to (its weights are in the weights file); absent for runs saved before anchoring.</summary>
+    public PopulationAnchorInfo? PopulationAnchor { get; init; }
 }
 
 /// <summary>What a model was trained on.</summary>

@@ -138,7 +138,16 @@ public abstract class TorchRewardModelKind<TOptions, TModel> : RewardModelKind
 
         var shape = ModelShape.Of(manifest);
         CheckLoadable(shape, options);
-        var network = ModuleWeights.Rebuild(manifest, weights, device, () => CreateNetwork(shape, options));
+        var network = ModuleWeights.Rebuild(manifest, weights, device, () =>
+        {
+            var built = CreateNetwork(shape, options);
+            if (manifest.PopulationAnchor is { } anchor)
+            {
+                PopulationAnchor.Attach(built, shape, anchor);
+            }
+
+            return built;
+        });
         try
         {
             return CreateModel(network, options, CreateInfo(shape, options).FromManifest(manifest), store, device);

@@ -58,11 +58,14 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
                 metrics[name] = value;
             }
 
-            var info = _kind.CreateInfo(ModelShape.Of(trainingData, trained.ObjectiveNames), options) with
+            var shape = ModelShape.Of(trainingData, trained.ObjectiveNames);
+            var anchor = _kind.IsPersonalized && requested.PopulationAnchor ? TrainAnchor(session, shape, trained.Network, metrics, progress, cancellationToken) : null;
+            var info = _kind.CreateInfo(shape, options) with
             {
                 Seed = session.Seed,
                 TrainingData = session.DataInfo,
                 Metrics = metrics,
+                PopulationAnchor = anchor,
             };
             session.Release(trained.Network);
             try
@@ -75,7 +78,9 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
                 throw;
             }
 
-            session.StoreSeenUserStates(model, trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken));
+            var seen = trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken);
+            model.FitPopulationAnchor(session, seen, cancellationToken);
+            session.StoreSeenUserStates(model, seen);
             return model;
         }
         catch
@@ -101,6 +106,27 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     /// <returns>The trained module and what training learned.</returns>
     protected abstract TrainedPopulation<TOptions> TrainPopulation(
         TrainingSession session, TOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Trains the population reward a personalized model is anchored to (the Bradley-Terry baseline's shape and
+    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10, on the session's training
+    /// pairs and the pairs it keeps out of the method's training, validated on its validation pairs)
+    /// and registers it under <paramref name="network"/>. Its kappa is fitted once the model exists.
+    /// </summary>
+    private static PopulationAnchorInfo TrainAnchor(
+        TrainingSession session, ModelShape shape, nn.Module network, Dictionary<string, double> metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var info = new PopulationAnchorInfo { HiddenSizes = [64], Kappa = 0, Form = PopulationAnchorForm.Blend };
+        var anchor = session.CreateModule(() => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, info.HiddenSizes));
+        var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10 };
+        using var train = new PairTensors(session.Data, [.. session.TrainRecords, .. session.ExcludedRecords], session.Device);
+        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
+        metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
+        metrics["anchor_epochs_run"] = report.EpochsRun;
+        network.register_module(PopulationAnchor.ModuleName, anchor);
+        session.Release(anchor);
+        return info;
+    }
 
     /// <summary>
     /// The seen users' states, for methods that read them from the finished model (called when

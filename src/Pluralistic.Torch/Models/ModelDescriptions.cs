@@ -35,6 +35,7 @@ internal static class ModelDescriptions
         Seed = info.Seed,
         TrainingData = info.TrainingData,
         Metrics = info.Metrics,
+        PopulationAnchor = info.PopulationAnchor,
         Weights = new WeightsInfo(Checkpoint.WeightsFile, fingerprint, 0),
     };
 }

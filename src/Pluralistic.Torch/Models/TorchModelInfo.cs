@@ -41,12 +41,15 @@ public sealed record TorchModelInfo
     /// <summary>The text embedder that made the training vectors, when the model was opened from a run trained on text.</summary>
     public TextEmbedderInfo? TextEmbedder { get; init; }
 
-    /// <summary>This description with what a saved run recorded at training time: seed, training data, metrics and text embedder.</summary>
+    /// <summary>The population reward the model is anchored to, or <see langword="null"/> (not anchored: runs saved before anchoring, or trained without it).</summary>
+    public PopulationAnchorInfo? PopulationAnchor { get; init; }
+
+    /// <summary>This description with what a saved run recorded at training time: seed, training data, metrics, text embedder and population anchor.</summary>
     /// <param name="manifest">The run's manifest.</param>
     /// <returns>The description of the loaded model.</returns>
     public TorchModelInfo FromManifest(RunManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics, TextEmbedder = manifest.TextEmbedder };
+        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics, TextEmbedder = manifest.TextEmbedder, PopulationAnchor = manifest.PopulationAnchor };
     }
 }

@@ -29,6 +29,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private readonly UserStateResolver _resolver;
     private readonly ChunkedScorer _scorer;
     private readonly UserAdapter _adapter;
+    private readonly AnchoredMethod? _anchored;
     private bool _disposed;
 
     /// <summary>Creates a model that owns <paramref name="population"/>.</summary>
@@ -68,6 +69,10 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     {
         _population = population;
         Info = info;
+        _anchored = info.PopulationAnchor is { } anchorInfo
+            ? new AnchoredMethod(this, PopulationAnchor.Find(population) ?? throw new InvalidOperationException($"{info.Kind}: the model is anchored to a population reward its network does not hold"), anchorInfo)
+            : null;
+        ITorchMethodHooks hooks = _anchored is null ? this : _anchored;
         UserStates = store;
         Device = device;
         Fingerprint = fingerprint;
@@ -75,16 +80,16 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         _ownsPopulation = ownsPopulation;
         _ownsStore = ownsStore;
         _states = new UserStateFactory(info, fingerprint);
-        _resolver = new UserStateResolver(store, info, fingerprint, this);
-        _scorer = new ChunkedScorer(device, this);
-        _adapter = new UserAdapter(store, info, _states, this);
+        _resolver = new UserStateResolver(store, info, fingerprint, hooks);
+        _scorer = new ChunkedScorer(device, hooks);
+        _adapter = new UserAdapter(store, info, _states, hooks);
     }
 
     /// <inheritdoc />
     public RewardModelMetadata Metadata { get; }
 
     /// <summary>What the model is: kind, dimensions, options, training facts.</summary>
-    public TorchModelInfo Info { get; }
+    public TorchModelInfo Info { get; private set; }
 
     /// <summary>SHA-256 of the serialized weights; user states record it.</summary>
     public string Fingerprint { get; }
@@ -193,7 +198,39 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     public UserState CreateState(UserId user, float[] vector, PreferenceDataset data, ReadOnlySpan<int> records)
     {
         ArgumentNullException.ThrowIfNull(vector);
+        if (_anchored is not null && vector.Length == StateSize)
+        {
+            var anchor = _anchored.Info;
+            var weight = anchor.SeenWeight ?? anchor.Weight(Math.Min(records.Length, AnchorFit.SeenPairsCap(Info.EvidenceCapacity)));
+            vector = AnchoredMethod.Append(vector, AnchoredMethod.Columns(anchor.Form, weight));
+        }
+
         return _states.Create(user, vector, data, records);
+    }
+
+    /// <summary>
+    /// Fits the population anchor's form and kappa on the session's held-out pairs and records them (trainers call it
+    /// before the seen users' states are made).
+    /// </summary>
+    /// <param name="session">The training session.</param>
+    /// <param name="seenStates">The seen users' method states.</param>
+    /// <param name="cancellationToken">Cancels the fit.</param>
+    internal void FitPopulationAnchor(TrainingSession session, IReadOnlyList<float[]> seenStates, CancellationToken cancellationToken)
+    {
+        if (_anchored is null)
+        {
+            return;
+        }
+
+        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, seenStates, Info.EvidenceCapacity, cancellationToken);
+        _anchored.Info = anchor;
+        var merged = new Dictionary<string, double>(Info.Metrics, StringComparer.Ordinal);
+        foreach (var (name, value) in metrics)
+        {
+            merged[name] = value;
+        }
+
+        Info = Info with { PopulationAnchor = anchor, Metrics = merged };
     }
 
     /// <summary>
@@ -283,7 +320,23 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(options);
-        return _resolver.ResolveAsync(users, options, needed, cancellationToken);
+        return _anchored is null ? _resolver.ResolveAsync(users, options, needed, cancellationToken) : StripAsync(users, options, needed, cancellationToken);
+    }
+
+    // Capabilities of a method read the method's own part of an anchored state.
+    private async Task<float[]> StripAsync(IReadOnlyList<UserId> users, ScoringOptions options, IReadOnlyList<bool>? needed, CancellationToken cancellationToken) =>
+        _anchored!.Strip(await _resolver.ResolveAsync(users, options, needed, cancellationToken).ConfigureAwait(false), users.Count);
+
+    /// <summary>
+    /// The method's own part of a stored state vector: without the population anchor's columns when the model is
+    /// anchored (capabilities that read stored states directly use it).
+    /// </summary>
+    /// <param name="vector">A stored state vector.</param>
+    /// <returns>The method's part (the vector itself when the model is not anchored or the length does not match).</returns>
+    protected float[] MethodPart(float[] vector)
+    {
+        ArgumentNullException.ThrowIfNull(vector);
+        return _anchored is not null && vector.Length == StateSize + AnchoredMethod.ExtraColumns ? vector[..StateSize] : vector;
     }
 
     /// <summary>Throws when the model has been disposed (for capabilities that use the module).</summary>

@@ -79,6 +79,17 @@ public abstract record RewardTrainerOptions
     /// </summary>
     public int EvidenceCapacity { get; init; } = 20;
 
+    /// <summary>
+    /// Whether a personalized method is anchored to a population reward trained beside it (a Bradley-Terry MLP):
+    /// a user's reward then moves from the population's only as far as the evidence weight fitted on held-out pairs
+    /// allows, and a user without pairs gets the population reward. Recorded in the run's manifest, not in its
+    /// options. Default <see langword="false"/> until it holds across the presets and real data (PAL's seen users,
+    /// which it validates on no held-out pairs, and the minority populations still lose with it); methods that are
+    /// not personalized ignore it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool PopulationAnchor { get; init; }
+
     /// <summary>Checks the shared options, naming the first bad one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public virtual void Validate()

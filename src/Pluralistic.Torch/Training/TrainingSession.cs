@@ -26,7 +26,11 @@ public sealed class TrainingSession : IDisposable
         Data = data;
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
-        (TrainRecords, ValidationRecords) = PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed);
+        // The item-disjoint split comes with the population anchor (whose fit needs held-out items); without it the
+        // split is the per-user pair split runs have always had.
+        (TrainRecords, ValidationRecords, ExcludedRecords) = options.PopulationAnchor
+            ? ValidationSplit.Make(data, options.ValidationFraction, Seed)
+            : ToSplit(PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed));
 
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
@@ -55,8 +59,17 @@ public sealed class TrainingSession : IDisposable
     /// <summary>Records to train on.</summary>
     public int[] TrainRecords { get; }
 
-    /// <summary>Records held out for validation (per user).</summary>
+    /// <summary>
+    /// Records held out for validation: per user, pairs at random; or, when users' pairs repeat items (responses with
+    /// equal vectors), pairs over items a share of the users hold out (see <see cref="ExcludedRecords"/>).
+    /// </summary>
     public int[] ValidationRecords { get; }
+
+    /// <summary>
+    /// Records in neither split: pairs of a user who holds out items that compare a held-out item with a training
+    /// item. The population reward may learn from them (they hide no user's held-out item from others); user states not.
+    /// </summary>
+    public int[] ExcludedRecords { get; }
 
     /// <summary>The training records in a seeded random order (the row order of <see cref="Train"/>).</summary>
     public int[] ShuffledTrainRecords { get; }
@@ -66,6 +79,8 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>The validation rows on the device (created on first use), or <see langword="null"/> without validation.</summary>
     public PairTensors? Validation => ValidationRecords.Length == 0 ? null : _validation ??= new PairTensors(Data, ValidationRecords, Device);
+
+    private static ValidationSplit.Split ToSplit((int[] Train, int[] Validation) split) => new(split.Train, split.Validation, []);
 
     /// <summary>Describes the training data for the manifest.</summary>
     public TrainingDataInfo DataInfo { get; }

@@ -23,6 +23,9 @@ internal abstract class BenchmarkSection
 /// <param name="Console">Progress output.</param>
 internal sealed record BenchmarkContext(string DocsDirectory, int Seed, bool Quick, IAnsiConsole Console)
 {
+    /// <summary>A local MovieLens 100k folder for the real-data section, or <see langword="null"/> (the section is skipped).</summary>
+    public string? RealDataDirectory { get; init; }
+
     /// <summary>The default population sizes, or the small ones of a quick run (66 seen, 12 unseen users).</summary>
     public SyntheticPopulationOptions PopulationSizes => Quick
         ? new SyntheticPopulationOptions { SeenUsers = 66, UnseenUsers = 12 }

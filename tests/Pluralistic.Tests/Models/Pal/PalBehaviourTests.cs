@@ -66,7 +66,7 @@ public abstract class PalBehaviourTests(PalFixture fixture)
         var result = await view.AdaptAsync(PalFixture.UserPairs(Fixture.Unseen, user, 10));
 
         var state = Assert.Single(result.Users).State;
-        Assert.Equal(model.Prototypes, state.Vector.Length);
+        Assert.Equal(model.Prototypes + (model.Info.PopulationAnchor is null ? 0 : 3), state.Vector.Length);
         Assert.Equal(model.Fingerprint, state.ModelFingerprint);
         Assert.Equal(weightsBefore, model.SerializeWeights());
         Assert.Equal(model.Fingerprint, Checkpoint.Sha256(model.SerializeWeights()));

@@ -1,0 +1,235 @@
+using static TorchSharp.torch;
+
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// Fits the anchor's form and kappa on what a user will be asked in use: pairs over responses the user's state has not
+/// seen. Responses are identified by their vectors (the same vector is the same item). Two sets: the validation pairs
+/// of the seen users whose responses appear in none of that user's training pairs, scored with the user's trained
+/// state (n = the user's pairs, capped at <see cref="SeenPairsCap"/>); and, for a sample of the users as if they were
+/// new, states inferred from only their first k training pairs (n = k, for k in 1, 2, 5, 10, 20), scored on all their
+/// other pairs over responses those k pairs do not show (the population parameters were trained on those pairs too,
+/// but the user's state sees only the k pairs, as a new user's would). Trained and inferred states are different
+/// estimators, so each gets its own weight: kappa for inferred states, a fixed weight in [0, 1] for the seen users'
+/// trained states, each chosen by the one-standard-error rule (the candidate closest to the population whose
+/// log-loss is within a standard error of the best), so a deviation is kept only where it clearly pays; the form
+/// whose two fits have the lowest log-loss together wins.
+/// </summary>
+internal static class AnchorFit
+{
+    /// <summary>The kappas tried: 0, powers of two from 1/2 to 4096, and infinity.</summary>
+    private static readonly double[] Kappas =
+        [double.PositiveInfinity, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1, 0.5, 0];
+
+    private static readonly int[] ContextSizes = [1, 2, 5, 10, 20];
+
+    /// <summary>The weights tried for the seen users' trained states: 0 to 1 in steps of 0.1.</summary>
+    private static readonly double[] SeenWeights = [.. Enumerable.Range(0, 11).Select(i => i / 10.0)];
+
+    private const int FewShotUsers = 256;
+
+    /// <summary>Fits the anchor; without validation pairs the method keeps its own reward for any user with pairs.</summary>
+    /// <param name="anchored">The method's hooks with the anchor.</param>
+    /// <param name="session">The training session (data and its validation split).</param>
+    /// <param name="seenStates">The seen users' method states, in the data's user order.</param>
+    /// <param name="evidenceCapacity">The most pairs a user's state is inferred from after training.</param>
+    /// <param name="cancellationToken">Cancels the fit.</param>
+    /// <returns>The fitted anchor and what the fit saw (log-losses), for the manifest's metrics.</returns>
+    public static (PopulationAnchorInfo Info, Dictionary<string, double> Metrics) Fit(
+        AnchoredMethod anchored, TrainingSession session, IReadOnlyList<float[]> seenStates, int evidenceCapacity, CancellationToken cancellationToken)
+    {
+        var info = anchored.Info;
+        var seen = new Cases();
+        var fewShot = new Cases();
+        var data = session.Data;
+        var byUser = data.RecordsByUser();
+        var validation = session.ValidationRecords.ToHashSet();
+        var users = Enumerable.Range(0, byUser.Count).Where(u => byUser[u].Length > 1).ToArray();
+        if (users.Length == 0)
+        {
+            return (info with { Form = PopulationAnchorForm.Blend, Kappa = 0 }, new Dictionary<string, double>(StringComparer.Ordinal));
+        }
+
+        // Seen users: their trained states, on validation pairs over responses none of their training pairs show.
+        var items = ItemKeys.Of(data);
+        var training = session.TrainRecords.ToHashSet();
+        var heldRecords = users.SelectMany(u => Unseen(byUser[u].Where(validation.Contains), byUser[u].Where(training.Contains), items)).ToArray();
+        var userOfRecord = new Dictionary<int, int>();
+        foreach (var u in users)
+        {
+            foreach (var r in byUser[u])
+            {
+                userOfRecord[r] = u;
+            }
+        }
+
+        var cap = SeenPairsCap(evidenceCapacity);
+        Score(anchored, data, heldRecords, r => seenStates[userOfRecord[r]], r => Math.Min(byUser[userOfRecord[r]].Length, cap), seen, session.Device, cancellationToken);
+
+        // A sample of them as if they were new: states inferred from their first k training pairs.
+        var sample = users.ToArray();
+        new Random(session.Seed ^ 0x4a4c).Shuffle(sample);
+        sample = sample[..Math.Min(sample.Length, FewShotUsers)];
+        foreach (var k in ContextSizes.Where(k => k <= Math.Max(evidenceCapacity, 1)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var eligible = sample.Where(u => byUser[u].Count(training.Contains) > k).ToArray();
+            if (eligible.Length == 0)
+            {
+                continue;
+            }
+
+            var contexts = eligible.Select(u => byUser[u].Where(training.Contains).Take(k).ToArray()).ToArray();
+            var evidence = contexts.Select(c => data.Select(c)).ToList();
+            float[][] states;
+            using (NewDisposeScope())
+            {
+                states = anchored.Method.InferStates(evidence, cancellationToken);
+            }
+
+            var stateOf = eligible.Select((u, i) => (u, i)).ToDictionary(p => p.u, p => states[p.i]);
+            var records = eligible.SelectMany((u, i) => Unseen(byUser[u].Except(contexts[i]), contexts[i], items)).ToArray();
+            Score(anchored, data, records, r => stateOf[userOfRecord[r]], _ => k, fewShot, session.Device, cancellationToken);
+        }
+
+        // Per form: the kappa that fits the inferred states best and the weight that fits the trained states best.
+        (PopulationAnchorForm Form, double Kappa, double? SeenWeight, double Loss) best = (PopulationAnchorForm.Deviation, double.PositiveInfinity, null, double.PositiveInfinity);
+        foreach (var form in new[] { PopulationAnchorForm.Deviation, PopulationAnchorForm.Blend })
+        {
+            var kappa = Kappas[fewShot.OneStandardError(Kappas.Select(k => (Func<int, double>)(n => PopulationAnchorInfo.Weight(n, k))).ToArray(), form)];
+            double? seenWeight = seen.Count == 0 ? null : SeenWeights[seen.OneStandardError(SeenWeights.Select(w => (Func<int, double>)(_ => w)).ToArray(), form)];
+            var loss = (fewShot.Loss(form, n => PopulationAnchorInfo.Weight(n, kappa)) * fewShot.Count) + (seenWeight is { } w ? seen.Loss(form, _ => w) * seen.Count : 0);
+            if (loss < best.Loss - 1e-9)
+            {
+                best = (form, kappa, seenWeight, loss);
+            }
+        }
+
+        var total = Math.Max(1, seen.Count + fewShot.Count);
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["anchor_kappa"] = best.Kappa,
+            ["anchor_seen_weight"] = best.SeenWeight ?? double.NaN,
+            ["anchor_fit_seen_pairs"] = seen.Count,
+            ["anchor_fit_few_shot_pairs"] = fewShot.Count,
+            ["anchor_fit_loss"] = Math.Round(best.Loss / total, 6),
+            ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, _ => 0) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, _ => 0) * fewShot.Count)) / total, 6),
+            ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, _ => 1) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, _ => 1) * fewShot.Count)) / total, 6),
+        };
+        return (info with { Form = best.Form, Kappa = best.Kappa, SeenWeight = best.SeenWeight }, metrics);
+    }
+
+
+    /// <summary>
+    /// The pairs a seen user's weight counts: its pairs, at most the evidence capacity (and at least the largest context
+    /// the fit measures), so a trained state weighs no more than the fit has seen states weigh.
+    /// </summary>
+    /// <param name="evidenceCapacity">The model's evidence capacity.</param>
+    /// <returns>The cap.</returns>
+    public static int SeenPairsCap(int evidenceCapacity) => Math.Max(evidenceCapacity, ContextSizes[^1]);
+
+    // The held-out records whose two responses appear in none of the given records.
+    private static IEnumerable<int> Unseen(IEnumerable<int> heldOut, IEnumerable<int> seen, (ulong Chosen, ulong Rejected)[] items)
+    {
+        var shown = seen.SelectMany(r => new[] { items[r].Chosen, items[r].Rejected }).ToHashSet();
+        return heldOut.Where(r => !shown.Contains(items[r].Chosen) && !shown.Contains(items[r].Rejected));
+    }
+
+    // Scores records with per-record states: the population margin, the method's margin and its cold-start margin.
+    private static void Score(
+        AnchoredMethod anchored, PreferenceDataset data, int[] records, Func<int, float[]> stateOf, Func<int, int> pairsOf, Cases cases, Device device, CancellationToken cancellationToken)
+    {
+        var size = anchored.Method.StateSize;
+        var userOf = data.RecordsByUser().SelectMany((records, u) => records.Select(r => (r, u))).ToDictionary(p => p.r, p => p.u);
+        for (var start = 0; start < records.Length; start += ChunkedScorer.ChunkRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var chunk = records.AsSpan(start, Math.Min(ChunkedScorer.ChunkRows, records.Length - start)).ToArray();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var pairs = new PairTensors(data, chunk, device);
+            var states = tensor(chunk.SelectMany(stateOf).ToArray(), [chunk.Length, size], ScalarType.Float32, device);
+            var cold = anchored.ColdTensor(device, chunk.Length);
+            var population = Margin(anchored.Anchor.call(pairs.Chosen, pairs.Prompts), anchored.Anchor.call(pairs.Rejected, pairs.Prompts));
+            var own = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, states), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, states));
+            var coldMargin = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, cold), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, cold));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                cases.Add(population[i], own[i], coldMargin[i], pairsOf(chunk[i]), userOf[chunk[i]]);
+            }
+        }
+    }
+
+    private static float[] Margin(Tensor chosen, Tensor rejected) => (chosen - rejected).cpu().contiguous().data<float>().ToArray();
+
+    /// <summary>Held-out pairs as margins: the population's, the method's with the user's state, the method's cold.</summary>
+    private sealed class Cases
+    {
+        private readonly List<(float Population, float Own, float Cold, int Pairs)> _items = [];
+        private readonly List<int> _users = [];
+
+        public int Count => _items.Count;
+
+        public void Add(float population, float own, float cold, int pairs, int user)
+        {
+            if (float.IsFinite(population) && float.IsFinite(own) && float.IsFinite(cold))
+            {
+                _items.Add((population, own, cold, pairs));
+                _users.Add(user);
+            }
+        }
+
+        /// <summary>
+        /// The one-standard-error rule: the first candidate (they come closest to the population first) whose mean
+        /// log-loss is within one standard error of the best candidate's, the error taken on the paired differences
+        /// of the two clustered by user. A deviation from the population has to pay clearly to be chosen.
+        /// </summary>
+        public int OneStandardError(Func<int, double>[] weights, PopulationAnchorForm form)
+        {
+            if (_items.Count < 2)
+            {
+                return 0;
+            }
+
+            var losses = weights.Select(w => PairLosses(form, w)).ToArray();
+            var means = losses.Select(l => l.Average()).ToArray();
+            var best = Array.IndexOf(means, means.Min());
+            for (var c = 0; c < weights.Length; c++)
+            {
+                var diff = losses[c].Zip(losses[best], (a, b) => a - b).ToArray();
+                var mean = diff.Average();
+
+                // Clustered by user: a user's pairs are not independent evidence.
+                var clusters = new Dictionary<int, double>();
+                for (var i = 0; i < diff.Length; i++)
+                {
+                    clusters[_users[i]] = clusters.GetValueOrDefault(_users[i]) + (diff[i] - mean);
+                }
+
+                var se = Math.Sqrt(clusters.Values.Sum(v => v * v) * clusters.Count / Math.Max(1, clusters.Count - 1)) / diff.Length;
+                if (mean <= se)
+                {
+                    return c;
+                }
+            }
+
+            return best;
+        }
+
+        public double Loss(PopulationAnchorForm form, Func<int, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
+
+        private double[] PairLosses(PopulationAnchorForm form, Func<int, double> weight)
+        {
+            var losses = new double[_items.Count];
+            for (var i = 0; i < _items.Count; i++)
+            {
+                var (population, own, cold, pairs) = _items[i];
+                var c = AnchoredMethod.Columns(form, weight(pairs));
+                var margin = (c[0] * (double)population) + (c[1] * (double)own) - (c[2] * (double)cold);
+                losses[i] = margin > 0 ? Math.Log(1 + Math.Exp(-margin)) : -margin + Math.Log(1 + Math.Exp(margin));
+            }
+
+            return losses;
+        }
+    }
+}

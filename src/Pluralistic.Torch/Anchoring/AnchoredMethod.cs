@@ -1,0 +1,94 @@
+using static TorchSharp.torch;
+
+namespace Pluralistic.Torch;
+
+/// <summary>
+/// A method's hooks with the population anchor applied: every state carries three more floats (a, b, c) and scores
+/// <c>a r_pop(x) + b r_method(x; s) - c r_method(x; cold)</c>. Users with evidence get (1, w, w) in the
+/// <see cref="PopulationAnchorForm.Deviation"/> form and (1 - w, w, 0) in the <see cref="PopulationAnchorForm.Blend"/>
+/// form, with <c>w = n / (n + kappa)</c> for the n pairs their state was inferred from; cold users get (1, 0, 0), the
+/// population reward exactly; explicit directions get (0, 1, 0), the method's own reward.
+/// </summary>
+/// <param name="method">The method's own hooks.</param>
+/// <param name="anchor">The population reward.</param>
+/// <param name="info">The anchor's form and kappa.</param>
+internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor anchor, PopulationAnchorInfo info) : ITorchMethodHooks
+{
+    /// <summary>The floats the anchor adds to every state.</summary>
+    public const int ExtraColumns = 3;
+
+    /// <summary>The anchor's form and kappa (set once more after kappa is fitted, before any state is made).</summary>
+    public PopulationAnchorInfo Info { get; set; } = info;
+
+    /// <summary>The method's own hooks.</summary>
+    public ITorchMethodHooks Method => method;
+
+    /// <summary>The population reward.</summary>
+    public PopulationAnchor Anchor => anchor;
+
+    /// <inheritdoc />
+    public int StateSize => method.StateSize + ExtraColumns;
+
+    /// <summary>The anchor columns of a user whose state was inferred from <paramref name="pairs"/> pairs.</summary>
+    /// <param name="pairs">The pairs.</param>
+    /// <returns>(a, b, c).</returns>
+    public float[] Columns(int pairs) => Columns(Info.Form, Info.Weight(pairs));
+
+    /// <summary>The anchor columns of a form and weight.</summary>
+    public static float[] Columns(PopulationAnchorForm form, double weight) => form == PopulationAnchorForm.Blend
+        ? [(float)(1 - weight), (float)weight, 0f]
+        : [1f, (float)weight, (float)weight];
+
+    /// <summary>A method state with anchor columns appended.</summary>
+    public static float[] Append(float[] state, float[] columns) => [.. state, .. columns];
+
+    /// <summary>The method's part of anchored states: the first method.StateSize floats of each row.</summary>
+    public float[] Strip(float[] states, int rows)
+    {
+        var size = method.StateSize;
+        var stripped = new float[rows * size];
+        for (var r = 0; r < rows; r++)
+        {
+            Array.Copy(states, r * StateSize, stripped, r * size, size);
+        }
+
+        return stripped;
+    }
+
+    /// <inheritdoc />
+    public Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states)
+    {
+        var size = method.StateSize;
+        var own = method.ScoreMatrix(responses, prompts, states.narrow(1, 0, size));
+        var cold = method.ScoreMatrix(responses, prompts, ColdTensor(states.device, 1));
+        var population = anchor.call(responses, prompts).unsqueeze(1);
+        return population.mul(states.select(1, size).unsqueeze(0)).Plus(own.mul(states.select(1, size + 1).unsqueeze(0))).Plus(cold.mul(states.select(1, size + 2).unsqueeze(0)).neg());
+    }
+
+    /// <inheritdoc />
+    public Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor states)
+    {
+        var size = method.StateSize;
+        var own = method.ScoreRows(responses, prompts, states.narrow(1, 0, size));
+        var cold = method.ScoreRows(responses, prompts, ColdTensor(states.device, states.shape[0]));
+        var population = anchor.call(responses, prompts);
+        return population.mul(states.select(1, size)).Plus(own.mul(states.select(1, size + 1))).Plus(cold.mul(states.select(1, size + 2)).neg());
+    }
+
+    /// <inheritdoc />
+    public float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken)
+    {
+        var states = method.InferStates(evidence, cancellationToken);
+        return states.Select((s, i) => s.Length == method.StateSize ? Append(s, Columns(evidence[i].Count)) : s).ToArray();
+    }
+
+    /// <inheritdoc />
+    public float[] ColdStartState() => Append(method.ColdStartState(), [1f, 0f, 0f]);
+
+    /// <inheritdoc />
+    public float[] DirectionState(IReadOnlyDictionary<string, double> direction) => Append(method.DirectionState(direction), [0f, 1f, 0f]);
+
+    /// <summary>The method's cold-start state as [rows, S] on <paramref name="device"/>.</summary>
+    public Tensor ColdTensor(Device device, long rows) =>
+        tensor(method.ColdStartState(), [1, method.StateSize], ScalarType.Float32, device).expand(rows, method.StateSize);
+}

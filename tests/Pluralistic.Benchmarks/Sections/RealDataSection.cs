@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using Pluralistic.Data;
+using Pluralistic.Evaluation;
+using Pluralistic.Experiments;
+using Pluralistic.Text.MiniLM;
+
+namespace Pluralistic.Benchmarks.Sections;
+
+/// <summary>
+/// Real people's ratings: a local copy of MovieLens 100k (<c>--real-data DIR</c> with <c>u.data</c> and <c>u.item</c>;
+/// GroupLens' licence forbids redistributing it, so it is never part of the repository), turned into per-user pairs as
+/// <c>pluralistic import ratings</c> does, in two forms (items as genre + year vectors, and as text through the MiniLM
+/// sentence encoder), measured as <c>pluralistic compare</c> measures a user's file: the user-level, item-disjoint split,
+/// every method with its defaults, the reference rows, seen users and new users after up to 10 context pairs, margins
+/// over BT with standard errors clustered by user. Skipped with a note when no folder is given.
+/// </summary>
+internal sealed class RealDataSection : BenchmarkSection
+{
+    public override string Id => "real-data";
+
+    public override string Title => "Real data: MovieLens 100k";
+
+    public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var folder = context.RealDataDirectory;
+        if (folder is null || !File.Exists(Path.Combine(folder, "u.data")) || !File.Exists(Path.Combine(folder, "u.item")))
+        {
+            return "Skipped: no local MovieLens 100k copy. Run with `--real-data DIR`, DIR holding `u.data` and `u.item` (GroupLens' licence forbids redistributing the data, so the repository does not carry it).";
+        }
+
+        var work = Directory.CreateTempSubdirectory("pluralistic-real-");
+        try
+        {
+            var text = new StringBuilder();
+            text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults; reference rows beside them.");
+            text.AppendLine();
+            foreach (var vectors in new[] { true, false })
+            {
+                var form = vectors ? "vectors" : "text";
+                var file = Path.Combine(work.FullName, $"movielens-{form}.jsonl");
+                await RatingsImporter.ImportAsync(Path.Combine(folder, "u.data"), file, new RatingsImportOptions
+                {
+                    Ratings = new RatingsFileOptions { ColumnNames = ["user_id", "item_id", "rating", "timestamp"] },
+                    ItemsPath = Path.Combine(folder, "u.item"),
+                    Items = new ItemsFileOptions { Format = ItemsFileFormat.MovieLens },
+                    WriteVectors = vectors,
+                    Seed = context.Seed,
+                }, null, cancellationToken).ConfigureAwait(false);
+                if (context.Quick)
+                {
+                    await KeepFirstUsersAsync(file, 150, cancellationToken).ConfigureAwait(false);
+                }
+
+                using var encoder = vectors ? null : new MiniLmEmbeddingGenerator(new MiniLmOptions { MaxBatchSize = 64 });
+                var data = await PreferenceJsonl.LoadDatasetAsync(file, encoder, cancellationToken).ConfigureAwait(false);
+                var items = await PreferenceJsonl.ReadItemsAsync(file, data, cancellationToken).ConfigureAwait(false);
+                var split = UserSplit.Create($"movielens-{form}.jsonl", data, items, new UserSplitOptions { Seed = context.Seed });
+                var sizes = split.Summary.ContextSizes;
+                var mainK = sizes.Where(k => k <= 10).DefaultIfEmpty(sizes[0]).Max();
+                context.Log($"  real data ({form}): {data.Count} pairs of {split.Summary.Users} users");
+                var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
+                {
+                    References = ReferenceModels.All,
+                    Seed = context.Seed,
+                    ContextPairs = mainK,
+                    Device = "cpu",
+                    FewShotContextSizes = sizes,
+                }, null, cancellationToken).ConfigureAwait(false);
+                text.AppendLine(CultureInfo.InvariantCulture, $"### Items as {(vectors ? "genre + year vectors" : "text (\"Title (Year). Genres: ...\") through the MiniLM sentence encoder")}");
+                text.AppendLine();
+                text.AppendLine(CompareReport.Write(split.Summary, run, mainK, Path.Combine(context.DocsDirectory, "images", $"real-{form}"), $"images/real-{form}/", headingLevel: 4));
+            }
+
+            return text.ToString();
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static async Task KeepFirstUsersAsync(string file, int users, CancellationToken cancellationToken)
+    {
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        var lines = new List<string>();
+        foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false))
+        {
+            var user = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("user_id").GetString()!;
+            if (kept.Contains(user) || (kept.Count < users && kept.Add(user)))
+            {
+                lines.Add(line);
+            }
+        }
+
+        await File.WriteAllLinesAsync(file, lines, cancellationToken).ConfigureAwait(false);
+    }
+}
