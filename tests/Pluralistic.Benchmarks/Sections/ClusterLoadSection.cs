@@ -84,7 +84,7 @@ internal sealed class ClusterLoadSection : BenchmarkSection
             Ms(latencies.Count == 0 ? double.NaN : latencies[^1]));
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Two instances of `samples/RewardServer` (each its own model, user-state cache and connection pool, in one process here; the tests run them as two processes) on Kestrel at 127.0.0.1, serving the demo run (hashed n-gram embedder) with `RewardServer:Store` pointing both at one PostgreSQL database and `CacheMaxAgeMilliseconds` = {CacheMaxAgeMs} (the staleness bound). {Clients} concurrent HTTP/1.1 clients alternate between the two servers, back to back for {duration.TotalSeconds:F0} s after a warm-up, over {Users} users: every {FeedbackEvery}th request is a `/feedback` (a new pair, adapting the user and writing its state), the others `/score` with 4 candidates; every non-200 answer counts as an error. Load (1-minute average) when the section started: {load}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Two instances of `samples/RewardServer` (each its own model, user-state cache and connection pool, in one process here; the tests run them as two processes) on Kestrel at 127.0.0.1, serving the demo run (hashed n-gram embedder) with `RewardServer:Store` pointing both at one PostgreSQL database and `CacheMaxAgeMilliseconds` = {CacheMaxAgeMs} (the staleness bound). {Clients} concurrent HTTP/1.1 clients alternate between the two servers, back to back for {duration.TotalSeconds:F0} s after a warm-up, over {Users} users with one admin API key whose rate limit is lifted: every {FeedbackEvery}th request is a `/feedback` (a new pair, adapting the user and writing its state), the others `/score` with 4 candidates; every non-200 answer counts as an error. Load (1-minute average) when the section started: {load}.");
         text.AppendLine();
         text.AppendLine(table.ToString());
         text.AppendLine();
@@ -113,6 +113,8 @@ internal sealed class ClusterLoadSection : BenchmarkSection
                 o.Store = store;
                 o.CacheMaxAgeMilliseconds = CacheMaxAgeMs;
                 o.ApiKeys.Add("bench");
+                // One trusted load generator: the per-key rate limit (RewardServer:PermitsPerWindow) would measure the limiter.
+                o.PermitsPerWindow = int.MaxValue;
             },
             cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

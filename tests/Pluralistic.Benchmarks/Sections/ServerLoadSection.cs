@@ -54,6 +54,8 @@ internal sealed class ServerLoadSection : BenchmarkSection
                 {
                     o.RunDirectory = run;
                     o.ApiKeys.Add("bench");
+                    // One trusted load generator: the per-key rate limit (RewardServer:PermitsPerWindow) would measure the limiter.
+                    o.PermitsPerWindow = int.MaxValue;
                 },
                 cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +91,7 @@ internal sealed class ServerLoadSection : BenchmarkSection
         }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {Pluralistic.Runs.TextDemoRun.DefaultKind} model on the text preset), once trained with the sentence encoder (all-MiniLM-L6-v2, 384-d, the default) and once with the hashed n-gram generator (512-d), with the server's production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, API key) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. *Repeated* candidates are the same 16 replies in every request (after the first, the embedding cache answers: the cost of scoring alone); *new texts* are 16 replies never sent before in every request, so each is encoded (the cost of embedding them). Server and clients share the machine's {Environment.ProcessorCount} cores; load (1-minute average) when the section started: {load}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at {address} (loopback), serving the demo run (`TextDemoRun`: the {Pluralistic.Runs.TextDemoRun.DefaultKind} model on the text preset), once trained with the sentence encoder (all-MiniLM-L6-v2, 384-d, the default) and once with the hashed n-gram generator (512-d), with the server's production middleware (logging, metrics, user-state cache, in-memory embedding cache) and libtorch at 1 thread. {concurrency} concurrent HTTP/1.1 clients in the same process post `/score` (one seen user, {Candidates} candidate replies, one admin API key with its rate limit lifted: the load generator is a trusted client, and the default of 600 requests per minute per key would measure the limiter) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error. *Repeated* candidates are the same 16 replies in every request (after the first, the embedding cache answers: the cost of scoring alone); *new texts* are 16 replies never sent before in every request, so each is encoded (the cost of embedding them). Server and clients share the machine's {Environment.ProcessorCount} cores; load (1-minute average) when the section started: {load}.");
         text.AppendLine();
         text.AppendLine(table.ToString());
         return text.ToString();
