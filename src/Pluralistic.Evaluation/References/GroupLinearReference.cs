@@ -1,12 +1,13 @@
 namespace Pluralistic.Evaluation;
 
 /// <summary>
-/// A diagnostic ceiling, not a baseline: it reads the group label that synthetic records carry (<c>group</c>), which no
+/// A diagnostic, not a baseline: it reads the group label that synthetic records carry (<c>group</c>), which no
 /// real deployment knows, and fits one linear Bradley-Terry reward per group on the response vectors (L2 prior centred
 /// on the population's, strength picked on a quarter of the group's pairs held out). Every user is scored with their
-/// group's reward, with or without context. On a population whose users share their group's taste, it shows how far a
-/// linear reward on these vectors can go when personalisation itself is perfect: when it falls short of the oracle, the
-/// shortfall is the text embedder's (what its vectors carry), not any method's.
+/// group's reward, with or without context. Prompt vectors are not used, so pairs that only differ in how well they answer
+/// the prompt are beyond it. On pairs where a population's groups disagree it shows how far a linear reward on these
+/// vectors carries a group's taste when personalisation itself is perfect: a shortfall there is the text embedder's (what
+/// its vectors carry), not any method's.
 /// </summary>
 public sealed class GroupLinearReference : ReferenceModel
 {
@@ -17,7 +18,7 @@ public sealed class GroupLinearReference : ReferenceModel
     public override string Name => ReferenceName;
 
     /// <inheritdoc />
-    public override string Description => "knows each user's group (synthetic data only): one linear Bradley-Terry reward per group — the ceiling of linear rewards on these vectors";
+    public override string Description => "knows each user's group (synthetic data only): one linear Bradley-Terry reward per group on the response vectors (prompts unused): how far these vectors carry a group's taste";
 
     /// <inheritdoc />
     public override string? NotApplicableReason(PreferenceDataset train, PreferenceItems? items)

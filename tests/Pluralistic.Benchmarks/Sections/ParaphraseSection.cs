@@ -14,7 +14,7 @@ internal sealed class ParaphraseSection : BenchmarkSection
 {
     private static readonly string[] Embedders = ["minilm", "hashed"];
 
-    // The simple personal baseline, and the ceiling of linear rewards on each embedder's vectors when the group is known.
+    // The simple personal baseline, and a linear reward per group that knows every user's group (how far the vectors carry a taste).
     private static readonly ReferenceModel[] References = [new UserLinearReference(), new GroupLinearReference()];
 
     public override string Id => "paraphrase";
@@ -52,7 +52,7 @@ internal sealed class ParaphraseSection : BenchmarkSection
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"`SyntheticParaphrasePopulation` (`generate --preset paraphrase`): {SyntheticParaphrasePopulation.Describe()}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. Two reference rows: *user-linear* (a per-user linear reward with a prior centred on the population's, the simple personal baseline) and *group-linear*, a diagnostic ceiling that reads each user's hidden group (no deployment knows it) and fits one linear reward per group: it shows how far a reward that is linear in the embedder's vectors gets when personalisation is perfect. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree); *oracle* scores the same queries with each user's hidden reward, *best single* with the population-mean hidden reward.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Seeds {string.Join(" and ", seeds)} (two independent populations: users, prompts and sentences drawn afresh); {sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} training pairs, {sizes.UnseenUsers} unseen users adapted from their first 10 pairs. Every method with its default options; the same pairs for both embedders. Two reference rows: *user-linear* (a per-user linear reward with a prior centred on the population's, the simple personal baseline) and *group-linear*, a diagnostic that reads each user's hidden group (no deployment knows it) and fits one linear reward per group on the response vectors (prompts unused, so it cannot tell an answer to another question from an answer to this one): its *contested* column shows how well the embedder's vectors separate the sides of reworded answers when personalisation is perfect. *Worst group* and *contested* are unseen users' queries after 10 context pairs (contested: pairs on which the groups disagree); *oracle* scores the same queries with each user's hidden reward, *best single* with the population-mean hidden reward.");
         text.AppendLine();
         text.AppendLine("| seed | method | embedder | seen | unseen after 10 | worst group (unseen) | contested (unseen) | oracle / best single (unseen) | train s |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
@@ -70,9 +70,9 @@ internal sealed class ParaphraseSection : BenchmarkSection
                 var best = rows.Where(r => r.Seed == seed && r.Embedder == embedder && !r.Row.IsReference && !r.Row.IsBaseline)
                     .MaxBy(r => r.Row.Unseen.WorstGroupAccuracy ?? 0);
                 var bt = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.IsBaseline);
-                var ceiling = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model == GroupLinearReference.ReferenceName);
+                var groupLinear = rows.FirstOrDefault(r => r.Seed == seed && r.Embedder == embedder && r.Row.Model == GroupLinearReference.ReferenceName);
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"- Seed {seed}, {embedder}: best worst group of unseen users {best.Row.Model} {MetricsFormat.Percent(best.Row.Unseen.WorstGroupAccuracy)}; Bradley-Terry's worst group {MetricsFormat.Percent(bt.Row?.Unseen.WorstGroupAccuracy)}; group-linear ceiling's worst group {MetricsFormat.Percent(ceiling.Row?.Unseen.WorstGroupAccuracy)}.");
+                    $"- Seed {seed}, {embedder}: best worst group of unseen users {best.Row.Model} {MetricsFormat.Percent(best.Row.Unseen.WorstGroupAccuracy)}; Bradley-Terry's worst group {MetricsFormat.Percent(bt.Row?.Unseen.WorstGroupAccuracy)}; on contested pairs the best method reaches {MetricsFormat.Percent(rows.Where(r => r.Seed == seed && r.Embedder == embedder && !r.Row.IsReference).Max(r => r.Row.UnseenContested?.Accuracy))} and group-linear, knowing every user's group, {MetricsFormat.Percent(groupLinear.Row?.UnseenContested?.Accuracy)}.");
             }
         }
 

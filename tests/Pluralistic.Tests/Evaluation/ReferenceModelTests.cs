@@ -128,7 +128,7 @@ public class ReferenceModelTests
     }
 
     [Fact]
-    public async Task The_group_linear_ceiling_reads_the_group_label_and_personalises_users_it_never_saw()
+    public async Task The_group_linear_reference_reads_the_group_label_and_personalises_users_it_never_saw()
     {
         // Two groups with opposite linear tastes plus a shared one: the population reward gets only the shared part.
         var train = LinearGroups(users: 40, pairsPerUser: 30, seed: 1, prefix: "seen");
