@@ -87,7 +87,9 @@ internal sealed class BenchmarkDocument
         }
 
         var titles = string.Join(", ", measured.Select(s => $"\"{s.Title}\""));
-        Header.RemoveAll(line => line.StartsWith(RerunPrefix, StringComparison.Ordinal) && measured.All(s => line.Contains($"\"{s.Title}\"", StringComparison.Ordinal)));
+        // An earlier rerun's line goes only when every section it names has been measured again now.
+        var titlesNow = measured.Select(s => s.Title).ToHashSet(StringComparer.Ordinal);
+        Header.RemoveAll(line => line.StartsWith(RerunPrefix, StringComparison.Ordinal) && order.Where(t => line.Contains($"\"{t}\"", StringComparison.Ordinal)).All(titlesNow.Contains));
         Header.Add(string.Create(CultureInfo.InvariantCulture, $"{RerunPrefix}{date:yyyy-MM-dd} with `{command}`: {titles} (the other sections are from the dates above)"));
     }
 
