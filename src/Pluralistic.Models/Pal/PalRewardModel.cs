@@ -47,13 +47,36 @@ public sealed class PalRewardModel : TorchUserRewardModel
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new PalRewardModel(this, store);
 
-    /// <summary>A user state's mixture weights over the K prototypes: softmax of its logits.</summary>
+    /// <summary>
+    /// A user state's mixture weights over the K prototypes: softmax of its logits. For states of a model trained with
+    /// the population anchor, whose states carry extra columns after the logits, use <see cref="GetMixtureWeights"/>.
+    /// </summary>
     /// <param name="state">A state of this model.</param>
     /// <returns>K weights summing to 1.</returns>
     public static double[] MixtureWeights(UserState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var logits = state.Vector.Span;
+        return Softmax(state.Vector.Span);
+    }
+
+    /// <summary>A user state's mixture weights over this model's K prototypes (the anchor's columns, when present, are not logits).</summary>
+    /// <param name="state">A state of this model.</param>
+    /// <returns>K weights summing to 1.</returns>
+    /// <exception cref="DimensionMismatchException">The state is not one of this model's (another number of prototypes).</exception>
+    public double[] GetMixtureWeights(UserState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var logits = MethodPart(state.Vector.ToArray());
+        if (logits.Length != Prototypes)
+        {
+            throw new DimensionMismatchException("user state (mixture logits)", Prototypes, logits.Length);
+        }
+
+        return Softmax(logits);
+    }
+
+    private static double[] Softmax(ReadOnlySpan<float> logits)
+    {
         var max = double.NegativeInfinity;
         foreach (var x in logits)
         {

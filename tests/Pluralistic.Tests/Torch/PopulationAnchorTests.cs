@@ -90,6 +90,15 @@ public sealed class PopulationAnchorTests
         {
             Assert.Equal(scores[m, 0], scores[m, 1]);
         }
+
+        // An anchored state carries the anchor's columns after the mixture logits: PAL's weights are over K prototypes only.
+        var pal = (PalRewardModel)model;
+        var stored = await model.UserStates.GetAsync(population.Train.UserAt(0));
+        Assert.NotNull(stored);
+        Assert.Equal(pal.Prototypes + 3, stored.Vector.Length);
+        var mixture = pal.GetMixtureWeights(stored);
+        Assert.Equal(pal.Prototypes, mixture.Length);
+        Assert.Equal(1.0, mixture.Sum(), 6);
     }
 
     private const int Dimension = 12;

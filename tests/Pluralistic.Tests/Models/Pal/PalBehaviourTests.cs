@@ -74,7 +74,8 @@ public abstract class PalBehaviourTests(PalFixture fixture)
         Assert.All(seen, u => Assert.Equal(seenBefore[u].Vector.ToArray(), seenAfter[u].Vector.ToArray()));
         Assert.Null(await model.UserStates.GetAsync(user));
 
-        var weights = PalRewardModel.MixtureWeights(state);
+        var weights = model.GetMixtureWeights(state);
+        Assert.Equal(model.Prototypes, weights.Length);
         Assert.Equal(1.0, weights.Sum(), 6);
     }
 
