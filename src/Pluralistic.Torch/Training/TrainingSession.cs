@@ -139,15 +139,27 @@ public sealed class TrainingSession : IDisposable
     public Dictionary<string, double> Metrics(TrainingReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return new Dictionary<string, double>(StringComparer.Ordinal)
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["train_seconds"] = Math.Round(Elapsed.TotalSeconds, 3),
             ["epochs_run"] = report.EpochsRun,
             ["best_epoch"] = report.BestEpoch,
-            ["validation_loss"] = report.ValidationLoss,
-            ["validation_accuracy"] = report.ValidationAccuracy,
             ["training_loss"] = report.TrainingLoss,
         };
+
+        // Without validation pairs (ValidationFraction 0, e.g. PAL's default) there is no validation figure: leave it
+        // out rather than report NaN as if it were one.
+        if (!double.IsNaN(report.ValidationLoss))
+        {
+            metrics["validation_loss"] = report.ValidationLoss;
+        }
+
+        if (!double.IsNaN(report.ValidationAccuracy))
+        {
+            metrics["validation_accuracy"] = report.ValidationAccuracy;
+        }
+
+        return metrics;
     }
 
     /// <summary>Writes the seen users' states into the model's (in-memory) store, each retaining its latest pairs.</summary>

@@ -80,6 +80,15 @@ public abstract class PalBehaviourTests(PalFixture fixture)
     }
 
     [Fact]
+    public void Without_validation_pairs_the_manifest_reports_no_validation_figure_rather_than_NaN()
+    {
+        var metrics = Fixture.Model.Info.Metrics;
+        Assert.All(metrics, m => Assert.False(double.IsNaN(m.Value), $"{m.Key} is NaN"));
+        Assert.True(metrics.ContainsKey("training_loss"));
+        Assert.Equal(Fixture.Model.Info.Options.GetProperty("validation_fraction").GetDouble() > 0, metrics.ContainsKey("validation_accuracy"));
+    }
+
+    [Fact]
     public async Task Users_fitted_together_get_the_states_they_get_alone()
     {
         // Different pair counts, so the batched fit pads.
