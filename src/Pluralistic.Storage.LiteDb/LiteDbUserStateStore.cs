@@ -179,12 +179,9 @@ public sealed class LiteDbUserStateStore : IUserStateStore
 
                 try
                 {
-                    var collection = Collection(db);
-                    foreach (var document in documents)
-                    {
-                        collection.Upsert(document);
-                    }
-
+                    // One engine call for the batch: one snapshot and one set of collection, index and data services,
+                    // instead of one per document.
+                    Collection(db).Upsert(documents);
                     return db.Commit();
                 }
                 catch
