@@ -3,25 +3,26 @@ using Pluralistic.Text;
 namespace Pluralistic.Samples.RewardServer;
 
 /// <summary>
-/// Records feedback without holding a lock while a model infers. Each request embeds its own pair, then hands it to
-/// its user's queue. One adaptation per user runs at a time in this process: it takes every pair queued for the user
-/// (up to <see cref="MaxPairsPerAdaptation"/>) and adapts them in one <see cref="IUserRewardModel.AdaptAsync"/> call,
-/// which infers outside the store's locks and commits by compare-and-swap on the revision it read, retrying when
-/// another writer (another server on the same store) committed first. Pairs that arrive meanwhile wait for the next
-/// adaptation, so 16 concurrent pairs for one user cost about two adaptations instead of sixteen in a row, and none is
-/// lost: concurrent adaptations of one user in one process would only make each other's commits fail.
+/// Records feedback without holding a lock while a model infers. Each request embeds its own pair, then hands it to a
+/// lane. One adaptation per lane runs at a time: it takes every pair queued in the lane (up to
+/// <see cref="MaxPairsPerAdaptation"/>) and adapts them in one <see cref="IUserRewardModel.AdaptAsync"/> call, which
+/// infers outside the store's locks (all the batch's users at once) and commits each user by compare-and-swap on the
+/// revision it read, retrying when another writer committed first. Pairs that arrive meanwhile wait for the lane's
+/// next adaptation, so 16 concurrent pairs cost about two adaptations instead of sixteen in a row, and none is lost:
+/// a user always falls in the same lane, so two adaptations of one user never race in this process.
 /// </summary>
-/// <param name="model">The model (with its embedder) whose store keeps the states.</param>
-/// <param name="retries">
-/// Adaptations of a batch after the model's own bounded compare-and-swap retries failed with a conflict, before the
-/// batch's requests get a <see cref="UserStateConflictException"/> (the pairs were not recorded).
-/// </param>
-internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
+/// <remarks>
+/// With a store only this process writes (the run's LiteDB file), users are spread over one lane per core and a batch
+/// spans users. With a store other servers write too, every user has a lane of its own: a batch then holds one user,
+/// whose conflicts with the other servers can be retried as a whole (a batch of several users that failed on one
+/// might have committed the others).
+/// </remarks>
+internal sealed class FeedbackBatcher(IUserRewardModel model, bool sharedStore, int retries = 3)
 {
     /// <summary>The most pairs one adaptation takes from a user's queue (bounds the time of one inference).</summary>
     public const int MaxPairsPerAdaptation = 64;
 
-    private readonly Dictionary<UserId, List<Pending>> _queues = [];
+    private readonly Dictionary<Lane, List<Pending>> _queues = [];
     private readonly Lock _gate = new();
 
     /// <summary>Records one pair and adapts its user.</summary>
@@ -37,17 +38,19 @@ internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
         var batch = await model.EmbedAsync(prompt, [chosen, rejected], cancellationToken).ConfigureAwait(false);
         var d = batch.Dimension;
         var pending = new Pending(
+            user,
             batch.Responses[..d].ToArray(),
             batch.Responses[d..(2 * d)].ToArray(),
             batch.Prompts[..batch.PromptDimension].ToArray(),
             new PreferenceRecordExtras { PromptText = prompt, ChosenText = chosen, RejectedText = rejected });
+        var lane = sharedStore ? new Lane(-1, user) : new Lane((int)((uint)StringComparer.Ordinal.GetHashCode(user.Value) % (uint)Environment.ProcessorCount), default);
         bool start;
         lock (_gate)
         {
-            start = !_queues.TryGetValue(user, out var queue);
+            start = !_queues.TryGetValue(lane, out var queue);
             if (start)
             {
-                _queues[user] = queue = [];
+                _queues[lane] = queue = [];
             }
 
             queue!.Add(pending);
@@ -56,24 +59,24 @@ internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
         if (start)
         {
             // The drain is no request's: a request that stops waiting does not stop the pairs queued behind it.
-            _ = Task.Run(() => DrainAsync(user, d, batch.PromptDimension), CancellationToken.None);
+            _ = Task.Run(() => DrainAsync(lane, d, batch.PromptDimension), CancellationToken.None);
         }
 
         return await pending.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    // Adapts the user's queued pairs, batch after batch, until the queue is empty; then forgets the queue.
-    private async Task DrainAsync(UserId user, int dimension, int promptDimension)
+    // Adapts the lane's queued pairs, batch after batch, until the queue is empty; then forgets the queue.
+    private async Task DrainAsync(Lane lane, int dimension, int promptDimension)
     {
         while (true)
         {
             List<Pending> taken;
             lock (_gate)
             {
-                var queue = _queues[user];
+                var queue = _queues[lane];
                 if (queue.Count == 0)
                 {
-                    _queues.Remove(user);
+                    _queues.Remove(lane);
                     return;
                 }
 
@@ -83,29 +86,37 @@ internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
 
             try
             {
-                var adaptation = await AdaptAsync(user, dimension, promptDimension, taken).ConfigureAwait(false);
-                for (var i = 0; i < taken.Count; i++)
+                var adaptations = await AdaptAsync(dimension, promptDimension, taken).ConfigureAwait(false);
+                var seen = new HashSet<UserId>();
+                foreach (var pending in taken)
                 {
-                    // The first pair of a batch that created the user is the one that made it new.
-                    taken[i].Done.TrySetResult((adaptation, adaptation.IsNewUser && i == 0));
+                    // The first pair of a batch that created its user is the one that made it new.
+                    var adaptation = adaptations[pending.User];
+                    pending.Done.TrySetResult((adaptation, adaptation.IsNewUser && seen.Add(pending.User)));
                 }
             }
             catch (Exception e)
             {
+                // A conflict in a batch of several users may come after some of them were committed: not a 409 ("not
+                // recorded, send again"), which could record a pair twice. Only an in-process delete racing eight
+                // attempts can cause it with a store of this process's own.
+                var error = e is UserStateConflictException && taken.Exists(p => p.User != taken[0].User)
+                    ? new InvalidOperationException("Feedback for several users could not all be committed; some pairs may have been recorded.", e)
+                    : e;
                 foreach (var pending in taken)
                 {
-                    pending.Done.TrySetException(e);
+                    pending.Done.TrySetException(error);
                 }
             }
         }
     }
 
-    private async Task<UserAdaptation> AdaptAsync(UserId user, int dimension, int promptDimension, List<Pending> taken)
+    private async Task<Dictionary<UserId, UserAdaptation>> AdaptAsync(int dimension, int promptDimension, List<Pending> taken)
     {
         var builder = new PreferenceDatasetBuilder(dimension, promptDimension, taken.Count);
         foreach (var pending in taken)
         {
-            builder.Add(user, pending.Chosen, pending.Rejected, pending.Prompt, pending.Extras);
+            builder.Add(pending.User, pending.Chosen, pending.Rejected, pending.Prompt, pending.Extras);
         }
 
         var pairs = builder.Build();
@@ -113,9 +124,9 @@ internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
         {
             try
             {
-                return (await model.AdaptAsync(pairs).ConfigureAwait(false)).Users[0];
+                return (await model.AdaptAsync(pairs).ConfigureAwait(false)).Users.ToDictionary(a => a.User);
             }
-            catch (UserStateConflictException) when (attempt < retries)
+            catch (UserStateConflictException) when (attempt < retries && pairs.Users.Count == 1)
             {
                 // Another process kept winning the compare-and-swap: step aside briefly, then read and infer again.
                 await Task.Delay(Random.Shared.Next(1, 10 << attempt)).ConfigureAwait(false);
@@ -123,7 +134,10 @@ internal sealed class FeedbackBatcher(IUserRewardModel model, int retries = 3)
         }
     }
 
-    private sealed record Pending(float[] Chosen, float[] Rejected, float[] Prompt, PreferenceRecordExtras Extras)
+    // A queue of pairs: one per user (Stripe -1) or one per stripe of users.
+    private readonly record struct Lane(int Stripe, UserId User);
+
+    private sealed record Pending(UserId User, float[] Chosen, float[] Rejected, float[] Prompt, PreferenceRecordExtras Extras)
     {
         public TaskCompletionSource<(UserAdaptation Adaptation, bool NewUser)> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -75,7 +75,7 @@ public static class RewardServerApp
             model.UseUserStateCache(10_000, TimeSpan.FromMilliseconds(options.CacheMaxAgeMilliseconds));
         }
 
-        builder.Services.AddSingleton(services => new FeedbackBatcher(services.GetRequiredService<IUserRewardModel>()));
+        builder.Services.AddSingleton(services => new FeedbackBatcher(services.GetRequiredService<IUserRewardModel>(), sharedStore: !string.IsNullOrWhiteSpace(options.Store)));
 
         var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();
