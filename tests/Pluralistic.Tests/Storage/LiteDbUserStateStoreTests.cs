@@ -50,6 +50,42 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
         return states;
     }
 
+    // ---- batched writes ----
+
+    [Fact]
+    public async Task Batched_writes_leave_the_callers_synchronization_context_and_are_all_in_the_file_after_reopening()
+    {
+        var path = NewPath();
+        var caller = new SynchronizationContext();
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(caller);
+        try
+        {
+            using var store = new LiteDbUserStateStore(path);
+            for (var batch = 0; batch < 3; batch++)
+            {
+                var task = store.UpsertManyAsync(Enumerable.Range(batch * 1000, 1000).Select(i => State($"user-{i:D5}", i)));
+                Assert.True(task.IsCompleted);
+                await task.ConfigureAwait(true);
+                Assert.Same(caller, SynchronizationContext.Current);
+            }
+
+            // Overwrites in place, in one more batch.
+            await store.UpsertManyAsync(Enumerable.Range(0, 500).Select(i => State($"user-{i:D5}", -i, pairCount: 9)));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        using var reopened = new LiteDbUserStateStore(path, ReadOnly);
+        var states = await ListAsync(reopened);
+        Assert.Equal(3000, states.Count);
+        Assert.All(states, s => Assert.Equal(int.Parse(s.User.Value.AsSpan(5), System.Globalization.CultureInfo.InvariantCulture) < 500 ? 9 : 0, s.PairCount));
+        Assert.Equal(State("user-00499", -499, pairCount: 9).Vector.ToArray(), states[499].Vector.ToArray());
+        Assert.Equal(State("user-02999", 2999).Vector.ToArray(), states[^1].Vector.ToArray());
+    }
+
     // ---- read-only ----
 
     [Fact]
