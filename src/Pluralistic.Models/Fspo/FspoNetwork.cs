@@ -93,9 +93,9 @@ internal sealed class FspoNetwork : nn.Module
             return summaries;
         }
 
-        // The pairs' projection does not depend on the summary: computed once for every step.
-        var projected = head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts));
-        return adaptation.Refine(summaries, s => head.Margins(projected, s.unsqueeze(1)), weights, differentiable);
+        // The pairs' projection does not depend on the summary: computed once for every step, padding left out.
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
+        return adaptation.Refine(summaries, pairs.Margins, weights, differentiable);
     }
 
     /// <summary>Margins r(chosen | s) - r(rejected | s) with broadcasting, both sides through the head in one pass.</summary>

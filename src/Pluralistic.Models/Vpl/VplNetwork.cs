@@ -111,9 +111,9 @@ internal sealed class VplNetwork : nn.Module
             return mean;
         }
 
-        // The pairs' projection does not depend on the latent: computed once for every step.
-        var pairs = head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts));
-        return adaptation.Refine(mean, m => head.Margins(pairs, Latent(m, logVariance, null).unsqueeze(1)), weights, differentiable);
+        // The pairs' projection does not depend on the latent: computed once for every step, padding left out.
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
+        return adaptation.Refine(mean, m => pairs.Margins(Latent(m, logVariance, null)), weights, differentiable);
     }
 
     /// <summary>Margins r(chosen | z) - r(rejected | z) with broadcasting, both sides through the head in one pass.</summary>
