@@ -3,15 +3,18 @@ using System.Globalization;
 using System.Text;
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
+using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Storage.LiteDb;
+using Pluralistic.Torch;
 
 namespace Pluralistic.Benchmarks.Sections;
 
 /// <summary>
 /// What an interactive product feels: PAL's latency to adapt one new user from 10 pairs and to score 64 responses for
-/// one user; VPL's active questions against random ones; the LiteDB user store's throughput.
+/// one user; VPL's active questions against random ones; VPL's and FSPO's latency to adapt one new user from 10 pairs;
+/// the LiteDB user store's throughput.
 /// </summary>
 internal sealed class InteractiveSection : BenchmarkSection
 {
@@ -42,6 +45,13 @@ internal sealed class InteractiveSection : BenchmarkSection
             var curve = await ActiveLearningExperiment.RunAsync(
                 vpl, unseen, new ActiveLearningOptions { PoolSize = 20, Budget = 10, RandomRepeats = 5, Seed = context.Seed }, cancellationToken).ConfigureAwait(false);
             text.AppendLine(ActiveQuestions(curve, context));
+            text.AppendLine(await AdaptLatencyAsync("VPL", vpl, unseen, cancellationToken).ConfigureAwait(false));
+        }
+
+        context.Log("  interactive: training FSPO");
+        using (var fspo = new FspoTrainer(new FspoOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken))
+        {
+            text.AppendLine(await AdaptLatencyAsync("FSPO", fspo, unseen, cancellationToken).ConfigureAwait(false));
         }
 
         context.Log("  interactive: user store");
@@ -77,6 +87,22 @@ internal sealed class InteractiveSection : BenchmarkSection
         table.AddRow("adapt one new user from 10 pairs (`AdaptAsync`)", (adapt.Count - 1).ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt.Skip(1), 0.5)), Ms(Quantile(adapt.Skip(1), 0.9)));
         table.AddRow("score 64 responses for one user (`ScoreAsync`)", "200", Ms(Quantile(score.Skip(1), 0.5)), Ms(Quantile(score.Skip(1), 0.9)));
         return "### PAL: few-shot latency\n\n" + table;
+    }
+
+    /// <summary>Adapting one new user from 10 pairs (encoder and adaptation steps; nothing stored), after a warm-up call.</summary>
+    private static async Task<string> AdaptLatencyAsync(string name, TorchUserRewardModel model, PreferenceDataset unseen, CancellationToken cancellationToken)
+    {
+        var adapt = new List<double>();
+        foreach (var records in unseen.RecordsByUser().Where(r => r.Length >= 10))
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await model.AdaptAsync(unseen.Select(records.AsSpan(0, 10)), new AdaptationOptions { Persist = false }, cancellationToken).ConfigureAwait(false);
+            adapt.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        var table = new MarkdownTable().AddColumn($"{name} (defaults)").AddColumn("calls", ColumnAlignment.Right).AddColumn("median", ColumnAlignment.Right).AddColumn("p90", ColumnAlignment.Right);
+        table.AddRow("adapt one new user from 10 pairs (`AdaptAsync`)", (adapt.Count - 1).ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt.Skip(1), 0.5)), Ms(Quantile(adapt.Skip(1), 0.9)));
+        return $"### {name}: few-shot latency\n\n" + table;
     }
 
     private static string ActiveQuestions(ActiveLearningCurve curve, BenchmarkContext context)
