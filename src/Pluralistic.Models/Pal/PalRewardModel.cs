@@ -38,6 +38,9 @@ public sealed class PalRewardModel : TorchUserRewardModel
     /// <summary>The variant (A: fixed ideal points; B: prompt-conditioned ideal points).</summary>
     public PalVariant Variant => _options.Variant;
 
+    /// <summary>The population module (tests reach the user fit through it).</summary>
+    internal PalNetwork Network => _network;
+
     /// <summary>K, the number of shared prototypes and the length of every user's state.</summary>
     public int Prototypes => _network.K;
 
