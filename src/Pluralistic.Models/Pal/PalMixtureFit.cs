@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Pluralistic.Models.Pal;
 
 /// <summary>
@@ -16,6 +18,23 @@ internal sealed class PalMixtureFit
     private readonly double[] _start;
     private readonly double[] _priorMean;
     private readonly double[] _precision;
+
+    /// <summary>The fit of <paramref name="network"/>'s users (PAL-B), its population values read once.</summary>
+    /// <param name="network">A trained PAL-B network.</param>
+    /// <param name="options">The loss and the adaptation's steps, rate and prior strength.</param>
+    /// <returns>The fit.</returns>
+    public static PalMixtureFit Create(PalNetwork network, PalOptions options)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return new PalMixtureFit(
+            network.K,
+            network.Scale.item<float>(),
+            options,
+            PalUserFitter.Floats(network.PopulationLogits),
+            PalUserFitter.Floats(network.PriorMean),
+            PalUserFitter.Floats(network.PriorPrecision));
+    }
 
     /// <summary>Prepares the fit of one model's users.</summary>
     /// <param name="k">K, the number of logits.</param>

@@ -26,15 +26,12 @@ internal static class PalUserFitter
     /// <summary>Adam's denominator term.</summary>
     internal const double Epsilon = 1e-8;
 
-    /// <summary>One vector of K logits per user; each dataset holds one user's pairs.</summary>
-    public static float[][] Fit(PalNetwork network, PalOptions options, IReadOnlyList<PreferenceDataset> evidence, Device device, CancellationToken cancellationToken) =>
-        Fit(network, options, evidence, device, autograd: network.Variant == PalVariant.A, cancellationToken);
-
     /// <summary>
-    /// One vector of K logits per user; <paramref name="autograd"/> fits PAL-B's users with libtorch's autograd too
-    /// (the reference the managed fit is tested against).
+    /// One vector of K logits per user; each dataset holds one user's pairs. PAL-B's users are fitted by
+    /// <paramref name="managed"/> (made once per model by <see cref="PalMixtureFit.Create"/>); without it (PAL-A, or
+    /// the reference PAL-B's managed fit is tested against) by libtorch's autograd.
     /// </summary>
-    internal static float[][] Fit(PalNetwork network, PalOptions options, IReadOnlyList<PreferenceDataset> evidence, Device device, bool autograd, CancellationToken cancellationToken)
+    public static float[][] Fit(PalNetwork network, PalOptions options, PalMixtureFit? managed, IReadOnlyList<PreferenceDataset> evidence, Device device, CancellationToken cancellationToken)
     {
         var users = evidence.Count;
         if (users == 0)
@@ -51,9 +48,9 @@ internal static class PalUserFitter
             side = network.Encode(responses, prompts);
         }
 
-        var flat = autograd
+        var flat = managed is null
             ? FitWithAutograd(network, options, side, weights, cancellationToken)
-            : FitManaged(network, options, side, weights, cancellationToken);
+            : FitManaged(managed, network.K, side, weights, cancellationToken);
         if (flat.Any(x => !float.IsFinite(x)))
         {
             throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptationLearningRate");
@@ -64,18 +61,10 @@ internal static class PalUserFitter
     }
 
     // PAL-B: each user's logits from the encoded rows' dot products and Gram matrices, in managed code.
-    private static float[] FitManaged(PalNetwork network, PalOptions options, ResponseSide side, Tensor weights, CancellationToken cancellationToken)
+    private static float[] FitManaged(PalMixtureFit fit, int k, ResponseSide side, Tensor weights, CancellationToken cancellationToken)
     {
-        var k = network.K;
         var users = (int)weights.shape[0];
         var length = (int)weights.shape[1];
-        float scale;
-        using (no_grad())
-        {
-            scale = network.Scale.item<float>();
-        }
-
-        var fit = new PalMixtureFit(k, scale, options, Floats(network.PopulationLogits), Floats(network.PriorMean), Floats(network.PriorPrecision));
         var dots = Floats(side.Dots!);
         var gram = Floats(side.Gram!);
         var pairWeights = Floats(weights);
@@ -95,7 +84,8 @@ internal static class PalUserFitter
         return flat;
     }
 
-    private static float[] Floats(Tensor tensor) => tensor.detach().cpu().contiguous().data<float>().ToArray();
+    /// <summary>A tensor's values, row-major, on the CPU.</summary>
+    internal static float[] Floats(Tensor tensor) => tensor.detach().cpu().contiguous().data<float>().ToArray();
 
     // PAL-A (and the reference for PAL-B): every user's logits in one batched Adam optimisation over a [U, K] tensor.
     private static float[] FitWithAutograd(PalNetwork network, PalOptions options, ResponseSide side, Tensor weights, CancellationToken cancellationToken)

@@ -172,9 +172,10 @@ public abstract class PalBehaviourTests(PalFixture fixture)
         var network = Fixture.Model.Network;
         int[] counts = [1, 4, 10, 25];
         var evidence = Fixture.Unseen.Users.Take(counts.Length).Select((user, i) => PalFixture.UserPairs(Fixture.Unseen, user, counts[i])).ToList();
-        var managed = PalUserFitter.Fit(network, Fixture.Options, evidence, torch.CPU, autograd: false, CancellationToken.None);
-        var reference = PalUserFitter.Fit(network, Fixture.Options, evidence, torch.CPU, autograd: true, CancellationToken.None);
-        var alone = PalUserFitter.Fit(network, Fixture.Options, evidence.Take(1).ToList(), torch.CPU, autograd: false, CancellationToken.None);
+        var fit = PalMixtureFit.Create(network, Fixture.Options);
+        var managed = PalUserFitter.Fit(network, Fixture.Options, fit, evidence, torch.CPU, CancellationToken.None);
+        var reference = PalUserFitter.Fit(network, Fixture.Options, managed: null, evidence, torch.CPU, CancellationToken.None);
+        var alone = PalUserFitter.Fit(network, Fixture.Options, fit, evidence.Take(1).ToList(), torch.CPU, CancellationToken.None);
         Assert.Equal(counts.Length, managed.Length);
         Assert.All(managed[0].Zip(alone[0]), p => Assert.Equal(p.Second, p.First, 1e-5f));
         var start = network.PopulationLogits.data<float>().ToArray();
