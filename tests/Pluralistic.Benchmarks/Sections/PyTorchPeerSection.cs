@@ -35,7 +35,7 @@ internal sealed class PyTorchPeerSection : BenchmarkSection
         }
 
         context.Log("  pytorch: preparing bt");
-        var threads = get_num_threads();
+        var defaultThreads = get_num_threads();
         var folder = Directory.CreateTempSubdirectory("pluralistic-pytorch-peer");
         ScoringBenchmarks.Model = await ScoringThroughputSection.PrepareAsync(BradleyTerryRewardModel.KindName, context.Seed, cancellationToken).ConfigureAwait(false);
         try
@@ -44,23 +44,8 @@ internal sealed class PyTorchPeerSection : BenchmarkSection
             var check = ScoringBenchmarks.Population!.SampleResponses(64, seed: 11);
             var user = ScoringBenchmarks.AllUsers[0];
             var sdkRewards = (await model.ScoreAsync([user], check, cancellationToken: cancellationToken).ConfigureAwait(false)).ForUser(0);
-            WriteInputs(folder.FullName, model.SerializeWeights(), check, threads, context.Quick);
-
-            context.Log("  pytorch: timing the SDK (BenchmarkDotNet)");
-            var summary = BenchmarkRunner.Run<ScoringBenchmarks>(ScoringThroughputSection.Config(context.Quick));
-
-            context.Log("  pytorch: timing PyTorch eager");
-            var peer = await RunPythonAsync(python, [script, folder.FullName], TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
-            if (peer.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{script} failed ({peer.ExitCode}) on {File.ReadAllText(Path.Combine(folder.FullName, "manifest.json"))}: {peer.Error}");
-            }
-
-            var result = JsonNode.Parse(peer.Output)!;
-            var peerRewards = result["check_rewards"]!.AsArray().Select(r => r!.GetValue<double>()).ToArray();
-            var difference = sdkRewards.Zip(peerRewards).Max(p => Math.Abs(p.First - p.Second));
-
             var table = new MarkdownTable()
+                .AddColumn("threads", ColumnAlignment.Right)
                 .AddColumn("responses x users")
                 .AddColumn("SDK bt `ScoreAsync`", ColumnAlignment.Right)
                 .AddColumn("PyTorch bt head", ColumnAlignment.Right)
@@ -68,35 +53,59 @@ internal sealed class PyTorchPeerSection : BenchmarkSection
                 .AddColumn("TorchSharp matmul", ColumnAlignment.Right)
                 .AddColumn("PyTorch matmul", ColumnAlignment.Right)
                 .AddColumn("TorchSharp / PyTorch", ColumnAlignment.Right);
-            foreach (var shape in result["shapes"]!.AsArray())
+            JsonNode? result = null;
+            var difference = 0.0;
+
+            // One thread (a reward server's setting) and libtorch's default; both sides always at the same count.
+            foreach (var threads in new[] { 1, defaultThreads }.Distinct())
             {
-                var m = shape!["responses"]!.GetValue<int>();
-                var n = shape["users"]!.GetValue<int>();
-                var sdkHead = ScoringThroughputSection.Median(summary, nameof(ScoringBenchmarks.Score), m, n);
-                var sdkMatmul = ScoringThroughputSection.Median(summary, nameof(ScoringBenchmarks.RawMatmul), m, n);
-                var peerHead = shape["head_ns"]!.GetValue<double>();
-                var peerMatmul = shape["matmul_ns"]!.GetValue<double>();
-                table.AddRow(
-                    $"{m} x {n}",
-                    ScoringThroughputSection.Duration(sdkHead),
-                    ScoringThroughputSection.Duration(peerHead),
-                    Ratio(sdkHead, peerHead),
-                    ScoringThroughputSection.Duration(sdkMatmul),
-                    ScoringThroughputSection.Duration(peerMatmul),
-                    Ratio(sdkMatmul, peerMatmul));
+                TorchRuntime.SetThreads(threads);
+                WriteInputs(folder.FullName, model.SerializeWeights(), check, threads, context.Quick);
+                context.Log($"  pytorch: timing the SDK at {threads} thread(s) (BenchmarkDotNet)");
+                var summary = BenchmarkRunner.Run<ScoringBenchmarks>(ScoringThroughputSection.Config(context.Quick));
+
+                context.Log($"  pytorch: timing PyTorch eager at {threads} thread(s)");
+                var peer = await RunPythonAsync(python, [script, folder.FullName], TimeSpan.FromMinutes(10), cancellationToken, threads).ConfigureAwait(false);
+                if (peer.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"{script} failed ({peer.ExitCode}) on {File.ReadAllText(Path.Combine(folder.FullName, "manifest.json"))}: {peer.Error}");
+                }
+
+                result = JsonNode.Parse(peer.Output)!;
+                var peerRewards = result["check_rewards"]!.AsArray().Select(r => r!.GetValue<double>()).ToArray();
+                difference = Math.Max(difference, sdkRewards.Zip(peerRewards).Max(p => Math.Abs(p.First - p.Second)));
+                foreach (var shape in result["shapes"]!.AsArray())
+                {
+                    var m = shape!["responses"]!.GetValue<int>();
+                    var n = shape["users"]!.GetValue<int>();
+                    var sdkHead = ScoringThroughputSection.Median(summary, nameof(ScoringBenchmarks.Score), m, n);
+                    var sdkMatmul = ScoringThroughputSection.Median(summary, nameof(ScoringBenchmarks.RawMatmul), m, n);
+                    var peerHead = shape["head_ns"]!.GetValue<double>();
+                    var peerMatmul = shape["matmul_ns"]!.GetValue<double>();
+                    table.AddRow(
+                        result["threads"]!.ToString(),
+                        $"{m} x {n}",
+                        ScoringThroughputSection.Duration(sdkHead),
+                        ScoringThroughputSection.Duration(peerHead),
+                        Ratio(sdkHead, peerHead),
+                        ScoringThroughputSection.Duration(sdkMatmul),
+                        ScoringThroughputSection.Duration(peerMatmul),
+                        Ratio(sdkMatmul, peerMatmul));
+                }
             }
 
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"The scoring section's Bradley-Terry model (768-d responses, head {HeadShape(model)}, trained as there) and its raw matmul `[M, 768] x [768, N]`, beside PyTorch {result["torch"]} eager (`tests/Pluralistic.Benchmarks/PyTorch/pytorch_peer.py`, run by `{python}`) on the same head — the SDK model's weights exported as raw float32 — and the same shapes, at the same {threads} thread(s) (`torch.set_num_threads`; PyTorch reports {result["threads"]}). BLAS loaded by PyTorch: {result["blas"]}. The SDK side is BenchmarkDotNet ({(context.Quick ? "dry" : "short")} run, in-process); PyTorch's figures are medians of repeated calls after a warm-up (`time.perf_counter_ns`, up to 2 s per case). PyTorch's head materialises the same [M, N] matrix of rewards the SDK returns (`head(x).unsqueeze(1).expand(M, N).contiguous()`); the SDK's time also covers resolving the users' states and copying the rewards into managed memory.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"The scoring section's Bradley-Terry model (768-d responses, head {HeadShape(model)}, trained as there) and its raw matmul `[M, 768] x [768, N]`, beside PyTorch {result!["torch"]} eager (`tests/Pluralistic.Benchmarks/PyTorch/pytorch_peer.py`, run by `{python}`) on the same head — the SDK model's weights exported as raw float32 — and the same shapes, at 1 thread and at libtorch's default of {defaultThreads}, both sides at the same count (`torch.set_num_threads` in the SDK and in PyTorch, and `OMP_NUM_THREADS` / `OPENBLAS_NUM_THREADS` for PyTorch's BLAS). BLAS loaded by PyTorch: {result["blas"]}. The SDK side is BenchmarkDotNet ({(context.Quick ? "dry" : "short")} run, in-process); PyTorch's figures are medians of repeated calls after a warm-up (`time.perf_counter_ns`, up to 2 s per case). PyTorch's head materialises the same [M, N] matrix of rewards the SDK returns (`head(x).unsqueeze(1).expand(M, N).contiguous()`); the SDK's time also covers resolving the users' states and copying the rewards into managed memory.");
             text.AppendLine();
             text.AppendLine(table.ToString());
             text.AppendLine(CultureInfo.InvariantCulture, $"Same head: on {check.Count} responses the SDK's and PyTorch's rewards differ by at most {difference:G3} (largest |reward| {sdkRewards.Max(r => Math.Abs(r)):G3}).");
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Set-up (Debian): `{SetupCommand}`; without python3 and torch the section is skipped with a note. Without OpenBLAS Debian's torch uses the reference BLAS and is 20-100x slower, so the BLAS line above must name OpenBLAS for the comparison to be fair.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Set-up (Debian): `{SetupCommand}`; without python3 and torch the section is skipped with a note. Without OpenBLAS Debian's torch uses the reference BLAS and is 20-100x slower, so the BLAS line above must name OpenBLAS for the comparison to be fair. With more than one thread on a busy machine both libraries' thread pools wait for cores, and single small calls become erratic: read the 1-thread rows there.");
             return text.ToString();
         }
         finally
         {
+            TorchRuntime.SetThreads(defaultThreads);
             ScoringBenchmarks.Model.Dispose();
             ScoringBenchmarks.Model = null;
             folder.Delete(recursive: true);
@@ -214,9 +223,12 @@ internal sealed class PyTorchPeerSection : BenchmarkSection
         }
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunPythonAsync(string python, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<(int ExitCode, string Output, string Error)> RunPythonAsync(
+        string python, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, int threads = 1)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        start.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
