@@ -4,16 +4,18 @@ using System.Text;
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Models;
+using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Storage.LiteDb;
+using Pluralistic.Torch;
 
 namespace Pluralistic.Benchmarks.Sections;
 
 /// <summary>
 /// What an interactive product feels: PAL's latency to adapt one new user from 10 pairs and to score 64 responses for
-/// one user; every kind's latency to adapt one new user; VPL's active questions against random ones; the LiteDB user
-/// store's throughput.
+/// one user; every kind's latency to adapt one new user (briefly trained); VPL's active questions against random ones;
+/// VPL's and FSPO's latency to adapt one new user from 10 pairs; the LiteDB user store's throughput.
 /// </summary>
 internal sealed class InteractiveSection : BenchmarkSection
 {
@@ -46,6 +48,13 @@ internal sealed class InteractiveSection : BenchmarkSection
             var curve = await ActiveLearningExperiment.RunAsync(
                 vpl, unseen, new ActiveLearningOptions { PoolSize = 20, Budget = 10, RandomRepeats = 5, Seed = context.Seed }, cancellationToken).ConfigureAwait(false);
             text.AppendLine(ActiveQuestions(curve, context));
+            text.AppendLine(await AdaptLatencyAsync("VPL", vpl, unseen, cancellationToken).ConfigureAwait(false));
+        }
+
+        context.Log("  interactive: training FSPO");
+        using (var fspo = new FspoTrainer(new FspoOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken))
+        {
+            text.AppendLine(await AdaptLatencyAsync("FSPO", fspo, unseen, cancellationToken).ConfigureAwait(false));
         }
 
         context.Log("  interactive: user store");
@@ -82,9 +91,8 @@ internal sealed class InteractiveSection : BenchmarkSection
         var adapt = new List<double>();
         foreach (var records in unseen.RecordsByUser().Where(r => r.Length >= 10))
         {
-            var context = unseen.Select(records.AsSpan(0, 10));
             var stopwatch = Stopwatch.StartNew();
-            await model.AdaptAsync(context, new AdaptationOptions { Persist = false }, cancellationToken).ConfigureAwait(false);
+            await model.AdaptAsync(unseen.Select(records.AsSpan(0, 10)), new AdaptationOptions { Persist = false }, cancellationToken).ConfigureAwait(false);
             adapt.Add(stopwatch.Elapsed.TotalMilliseconds);
         }
 
@@ -106,6 +114,15 @@ internal sealed class InteractiveSection : BenchmarkSection
         }
 
         return "### Adapt one new user from 10 pairs, every kind\n\n`AdaptAsync` of one unseen user's first 10 pairs, not persisted, after a warm-up call.\n\n" + table;
+    }
+
+    /// <summary>Adapting one new user from 10 pairs (encoder and adaptation steps; nothing stored), after a warm-up call.</summary>
+    private static async Task<string> AdaptLatencyAsync(string name, TorchUserRewardModel model, PreferenceDataset unseen, CancellationToken cancellationToken)
+    {
+        var adapt = await AdaptLatenciesAsync(model, unseen, cancellationToken).ConfigureAwait(false);
+        var table = new MarkdownTable().AddColumn($"{name} (defaults)").AddColumn("calls", ColumnAlignment.Right).AddColumn("median", ColumnAlignment.Right).AddColumn("p90", ColumnAlignment.Right);
+        table.AddRow("adapt one new user from 10 pairs (`AdaptAsync`)", (adapt.Count - 1).ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt.Skip(1), 0.5)), Ms(Quantile(adapt.Skip(1), 0.9)));
+        return $"### {name}: few-shot latency\n\n" + table;
     }
 
     private static string ActiveQuestions(ActiveLearningCurve curve, BenchmarkContext context)
