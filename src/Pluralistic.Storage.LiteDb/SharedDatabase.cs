@@ -69,20 +69,11 @@ internal sealed class SharedDatabase : IDisposable
         }
     }
 
-    /// <summary>Runs a synchronous action on the database.</summary>
-    /// <remarks>
-    /// LiteDB 5.0's log writer is an async loop awaiting a <see cref="TaskCompletionSource{TResult}"/> that a commit
-    /// completes; created without <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, it resumes inline
-    /// on the committing thread, which then writes the transaction's pages and fsyncs the log about once per page
-    /// before the commit returns (a batch of 1,000 states: dozens of fsyncs). While the action runs, the thread carries
-    /// a <see cref="SynchronizationContext"/> of a type of its own, which .NET does not inline continuations under:
-    /// the writer resumes on the thread pool and writes the log in the background, many pages per fsync, as LiteDB
-    /// intends. A commit is still visible to every reader when it returns and never half-written.
-    /// </remarks>
+    /// <summary>Runs a synchronous action that only reads the database.</summary>
+    /// <param name="action">The action.</param>
+    /// <returns>What the action returns.</returns>
     public T Use<T>(Func<LiteDatabase, T> action)
     {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(NoInlining.Instance);
         _gate.EnterReadLock();
         try
         {
@@ -91,7 +82,51 @@ internal sealed class SharedDatabase : IDisposable
         finally
         {
             _gate.ExitReadLock();
-            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>
+    /// Runs a synchronous action that writes, under <see cref="WriteLock"/> (the caller holds it), and returns once
+    /// every page it committed is in the log file.
+    /// </summary>
+    /// <remarks>
+    /// LiteDB 5.0's log writer is an async loop awaiting a <see cref="TaskCompletionSource{TResult}"/> that a commit
+    /// completes; created without <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, it resumes inline
+    /// on the committing thread, which then writes the transaction's pages and fsyncs the log about once per page
+    /// before the commit returns (a batch of 1,000 states: dozens of fsyncs). While the action runs, the thread carries
+    /// a <see cref="SynchronizationContext"/> of a type of its own, under which .NET does not inline continuations: the
+    /// writer resumes on the thread pool and writes many pages per fsync. The <see cref="LogWriteBarrier"/> then waits
+    /// until the writer has handed every page to the operating system, so an acknowledged write survives a killed
+    /// process, as it did with the inline writer. Where the barrier is unavailable, the inline writer is kept.
+    /// </remarks>
+    /// <param name="action">The action.</param>
+    /// <returns>What the action returns.</returns>
+    public T Write<T>(Func<LiteDatabase, T> action)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            var opened = _opened;
+            if (opened.LogBarrier is not { } barrier)
+            {
+                return action(opened.Database);
+            }
+
+            var previous = SynchronizationContext.Current;
+            SynchronizationContext.SetSynchronizationContext(NoInlining.Instance);
+            try
+            {
+                return action(opened.Database);
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(previous);
+                barrier.Wait();
+            }
+        }
+        finally
+        {
+            _gate.ExitReadLock();
         }
     }
 
