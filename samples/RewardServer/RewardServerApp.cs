@@ -75,7 +75,7 @@ public static class RewardServerApp
             model.UseUserStateCache(10_000, TimeSpan.FromMilliseconds(options.CacheMaxAgeMilliseconds));
         }
 
-        builder.Services.AddSingleton<UserLocks>();
+        builder.Services.AddSingleton(services => new FeedbackBatcher(services.GetRequiredService<IUserRewardModel>(), sharedStore: !string.IsNullOrWhiteSpace(options.Store)));
 
         var app = builder.Build();
         app.Services.GetRequiredService<IStartupValidator>().Validate();
@@ -147,7 +147,7 @@ public static class RewardServerApp
     }
 
     private static async Task<Results<Ok<FeedbackResponse>, ValidationProblem, ProblemHttpResult>> FeedbackAsync(
-        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, UserLocks locks, CancellationToken cancellationToken)
+        FeedbackRequest request, IUserRewardModel model, RewardServerOptions options, FeedbackBatcher feedback, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var user = CheckUser(request.UserId, errors);
@@ -159,13 +159,12 @@ public static class RewardServerApp
             return TypedResults.ValidationProblem(errors);
         }
 
-        // One adaptation per user at a time in this process: concurrent feedback for one user then contends only with
-        // other processes, whose commits the store's compare-and-swap detects (the pair is re-inferred, never lost).
-        using var held = await locks.AcquireAsync(user, cancellationToken).ConfigureAwait(false);
+        // No lock held while the model infers: the pair joins its user's next adaptation, which commits by
+        // compare-and-swap and retries when another writer (another server) committed first (see FeedbackBatcher).
         try
         {
-            var adaptation = await model.RecordFeedbackAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
-            return TypedResults.Ok(new FeedbackResponse(user.Value, adaptation.IsNewUser, adaptation.State.PairCount));
+            var (adaptation, newUser) = await feedback.RecordAsync(user, request.Prompt, request.Chosen!, request.Rejected!, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Ok(new FeedbackResponse(user.Value, newUser, adaptation.State.PairCount));
         }
         catch (UserStateConflictException ex)
         {

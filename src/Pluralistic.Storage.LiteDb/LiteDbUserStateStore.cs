@@ -138,7 +138,7 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_shared.WriteLock)
         {
-            Run("write a state", db => Collection(db).Upsert(document));
+            RunWrite("write a state", db => Collection(db).Upsert(document));
         }
 
         return ValueTask.CompletedTask;
@@ -170,7 +170,7 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         lock (_shared.WriteLock)
         {
             // One transaction: LiteDB transactions belong to the calling thread, and this block never awaits.
-            Run("write states", db =>
+            RunWrite("write states", db =>
             {
                 if (!db.BeginTrans())
                 {
@@ -179,12 +179,9 @@ public sealed class LiteDbUserStateStore : IUserStateStore
 
                 try
                 {
-                    var collection = Collection(db);
-                    foreach (var document in documents)
-                    {
-                        collection.Upsert(document);
-                    }
-
+                    // One engine call for the batch: one snapshot and one set of collection, index and data services,
+                    // instead of one per document.
+                    Collection(db).Upsert(documents);
                     return db.Commit();
                 }
                 catch
@@ -227,7 +224,7 @@ public sealed class LiteDbUserStateStore : IUserStateStore
             if (next is not null)
             {
                 var written = UserStateDocument.ToDocument(next);
-                Run("write a state", db => Collection(db).Upsert(written));
+                RunWrite("write a state", db => Collection(db).Upsert(written));
             }
             else if (current is not null)
             {
@@ -318,7 +315,7 @@ public sealed class LiteDbUserStateStore : IUserStateStore
     // empties the log, which still holds earlier versions of the user's pages.
     private bool Remove(UserId user)
     {
-        var removed = Run("delete a state", db => Collection(db).Delete(user.Value));
+        var removed = RunWrite("delete a state", db => Collection(db).Delete(user.Value));
         if (removed && _scrubOnDelete && Path != StoreFile.MemoryPath)
         {
             Run("scrub a deleted state", db =>
@@ -340,12 +337,17 @@ public sealed class LiteDbUserStateStore : IUserStateStore
     }
 
     // Every use of LiteDB goes through here: nothing LiteDB throws reaches callers unwrapped.
-    private T Run<T>(string operation, Func<LiteDatabase, T> action)
+    private T Run<T>(string operation, Func<LiteDatabase, T> action) => Run(operation, action, write: false);
+
+    // Writes (under the write lock) return once their pages are in the log file.
+    private T RunWrite<T>(string operation, Func<LiteDatabase, T> action) => Run(operation, action, write: true);
+
+    private T Run<T>(string operation, Func<LiteDatabase, T> action, bool write)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         try
         {
-            return _shared.Use(action);
+            return write ? _shared.Write(action) : _shared.Use(action);
         }
         catch (Exception e) when (e is not UserStateStoreException and not ObjectDisposedException && !StoreFile.IsFatal(e))
         {

@@ -13,6 +13,7 @@ internal sealed class OpenedDatabase : IDisposable
     {
         Database = database;
         Writable = writable;
+        LogBarrier = writable ? LogWriteBarrier.For(database) : null;
         _dataStream = dataStream;
         _logStream = logStream;
     }
@@ -22,6 +23,9 @@ internal sealed class OpenedDatabase : IDisposable
 
     /// <summary>Whether the database was opened for writing.</summary>
     public bool Writable { get; }
+
+    /// <summary>Waits for LiteDB's log writer after a commit; <see langword="null"/> when read-only or where LiteDB hides it.</summary>
+    public LogWriteBarrier? LogBarrier { get; }
 
     /// <summary>Takes ownership of the lock file, released on dispose.</summary>
     public void AdoptLock(FileStream? lockFile) => _lockFile = lockFile;

@@ -69,13 +69,60 @@ internal sealed class SharedDatabase : IDisposable
         }
     }
 
-    /// <summary>Runs a synchronous action on the database.</summary>
+    /// <summary>Runs a synchronous action that only reads the database.</summary>
+    /// <param name="action">The action.</param>
+    /// <returns>What the action returns.</returns>
     public T Use<T>(Func<LiteDatabase, T> action)
     {
         _gate.EnterReadLock();
         try
         {
             return action(_opened.Database);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Runs a synchronous action that writes, under <see cref="WriteLock"/> (the caller holds it), and returns once
+    /// every page it committed is in the log file.
+    /// </summary>
+    /// <remarks>
+    /// LiteDB 5.0's log writer is an async loop awaiting a <see cref="TaskCompletionSource{TResult}"/> that a commit
+    /// completes; created without <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>, it resumes inline
+    /// on the committing thread, which then writes the transaction's pages and fsyncs the log about once per page
+    /// before the commit returns (a batch of 1,000 states: dozens of fsyncs). While the action runs, the thread carries
+    /// a <see cref="SynchronizationContext"/> of a type of its own, under which .NET does not inline continuations: the
+    /// writer resumes on the thread pool and writes many pages per fsync. The <see cref="LogWriteBarrier"/> then waits
+    /// until the writer has handed every page to the operating system, so an acknowledged write survives a killed
+    /// process, as it did with the inline writer. Where the barrier is unavailable, the inline writer is kept.
+    /// </remarks>
+    /// <param name="action">The action.</param>
+    /// <returns>What the action returns.</returns>
+    public T Write<T>(Func<LiteDatabase, T> action)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            var opened = _opened;
+            if (opened.LogBarrier is not { } barrier)
+            {
+                return action(opened.Database);
+            }
+
+            var previous = SynchronizationContext.Current;
+            SynchronizationContext.SetSynchronizationContext(NoInlining.Instance);
+            try
+            {
+                return action(opened.Database);
+            }
+            finally
+            {
+                SynchronizationContext.SetSynchronizationContext(previous);
+                barrier.Wait();
+            }
         }
         finally
         {
@@ -159,5 +206,12 @@ internal sealed class SharedDatabase : IDisposable
             // Another process took the file for writing in between: the read-only stores go on without the shared
             // lock, as they would on read-only media. Rare, and reads then may report the file corrupt.
         }
+    }
+
+    // Only its type matters: continuations are not inlined under a context whose type is not SynchronizationContext.
+    // Nothing is ever posted to it (LiteDB's writer captured no context when it awaited).
+    private sealed class NoInlining : SynchronizationContext
+    {
+        public static readonly NoInlining Instance = new();
     }
 }

@@ -38,6 +38,7 @@ BenchmarkSection[] all =
     new ServerLoadSection(),
     new StoreThroughputSection(),
     new ClusterLoadSection(),
+    new FeedbackLoadSection(),
 ];
 
 root.SetAction(async (parse, cancellationToken) =>

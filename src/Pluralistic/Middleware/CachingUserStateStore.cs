@@ -21,6 +21,16 @@ public sealed class CachingUserStateStore : IUserStateStore
     private readonly MemoryCache _cache;
     private readonly bool _ownsInner;
 
+    // Writes through this instance, per stripe of users: how many began or ended, and how many are under way. A copy
+    // read from the store is cached only when no write of its stripe was under way, began or ended meanwhile; a
+    // written state only when no other write of its stripe overlapped it. Otherwise a read racing a write could cache
+    // the state the write replaced, and two racing writes the older state, served until evicted when copies do not
+    // expire.
+    private const int Stripes = 1024;
+    private readonly long[] _changes = new long[Stripes];
+    private readonly int[] _active = new int[Stripes];
+    private readonly Lock _sync = new();
+
     /// <summary>Wraps <paramref name="inner"/>; cached copies stay until evicted or overwritten here.</summary>
     /// <param name="inner">The store of record.</param>
     /// <param name="capacity">The most users kept in memory.</param>
@@ -56,8 +66,9 @@ public sealed class CachingUserStateStore : IUserStateStore
             return cached;
         }
 
+        var seen = Seen(user);
         var state = await _inner.GetAsync(user, cancellationToken).ConfigureAwait(false);
-        Remember(user, state);
+        Remember(user, state, seen);
         return state;
     }
 
@@ -84,11 +95,13 @@ public sealed class CachingUserStateStore : IUserStateStore
 
         if (missing.Count > 0)
         {
+            var seen = missing.ConvertAll(Seen);
             var loaded = await _inner.GetManyAsync(missing, cancellationToken).ConfigureAwait(false);
-            foreach (var user in missing)
+            for (var i = 0; i < missing.Count; i++)
             {
+                var user = missing[i];
                 loaded.TryGetValue(user, out var state);
-                Remember(user, state);
+                Remember(user, state, seen[i]);
                 if (state is not null)
                 {
                     found[user] = state;
@@ -103,14 +116,24 @@ public sealed class CachingUserStateStore : IUserStateStore
     public async ValueTask UpsertAsync(UserState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        await _inner.UpsertAsync(state, cancellationToken).ConfigureAwait(false);
-        Remember(state.User, state);
+        var mine = BeginWrite(state.User);
+        var written = false;
+        try
+        {
+            await _inner.UpsertAsync(state, cancellationToken).ConfigureAwait(false);
+            written = true;
+        }
+        finally
+        {
+            EndWrite(state.User, mine, written, state);
+        }
     }
 
     /// <inheritdoc />
     public async ValueTask UpsertManyAsync(IEnumerable<UserState> states, CancellationToken cancellationToken = default)
     {
         var batch = states?.ToList() ?? throw new ArgumentNullException(nameof(states));
+        var started = batch.Where(s => s is not null).Select(s => (s.User, Mine: BeginWrite(s.User))).ToList();
         try
         {
             await _inner.UpsertManyAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -118,9 +141,9 @@ public sealed class CachingUserStateStore : IUserStateStore
         finally
         {
             // Whatever happened, drop the cached copies so the next read sees the store of record.
-            foreach (var state in batch)
+            foreach (var (user, mine) in started)
             {
-                _cache.Remove(state.User);
+                EndWrite(user, mine, written: false, state: null);
             }
         }
     }
@@ -128,19 +151,33 @@ public sealed class CachingUserStateStore : IUserStateStore
     /// <inheritdoc />
     public async ValueTask<UserState?> UpdateAsync(UserId user, Func<UserState?, UserState?> update, CancellationToken cancellationToken = default)
     {
-        _cache.Remove(user);
-        var state = await _inner.UpdateAsync(user, update, cancellationToken).ConfigureAwait(false);
-        Remember(user, state);
-        return state;
+        var mine = BeginWrite(user);
+        UserState? state = null;
+        var written = false;
+        try
+        {
+            state = await _inner.UpdateAsync(user, update, cancellationToken).ConfigureAwait(false);
+            written = true;
+            return state;
+        }
+        finally
+        {
+            EndWrite(user, mine, written, state);
+        }
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(UserId user, CancellationToken cancellationToken = default)
     {
-        _cache.Remove(user);
-        var deleted = await _inner.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
-        _cache.Remove(user);
-        return deleted;
+        var mine = BeginWrite(user);
+        try
+        {
+            return await _inner.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWrite(user, mine, written: false, state: null);
+        }
     }
 
     /// <inheritdoc />
@@ -159,7 +196,61 @@ public sealed class CachingUserStateStore : IUserStateStore
         }
     }
 
+    private static int Stripe(UserId user) => (int)((uint)user.GetHashCode() % Stripes);
+
+    private long Seen(UserId user)
+    {
+        lock (_sync)
+        {
+            return _changes[Stripe(user)];
+        }
+    }
+
+    // A write begins: the user's copy is dropped; returns the stripe's count of changes, for EndWrite.
+    private long BeginWrite(UserId user)
+    {
+        lock (_sync)
+        {
+            _cache.Remove(user);
+            _active[Stripe(user)]++;
+            return ++_changes[Stripe(user)];
+        }
+    }
+
+    // A write ends: its state is cached when it was written and no other write of the stripe overlapped it; otherwise
+    // the user's copy is dropped, so the next read goes to the store.
+    private void EndWrite(UserId user, long mine, bool written, UserState? state)
+    {
+        lock (_sync)
+        {
+            var stripe = Stripe(user);
+            var alone = _changes[stripe] == mine && _active[stripe] == 1;
+            _active[stripe]--;
+            _changes[stripe]++;
+            if (written && alone)
+            {
+                Cache(user, state);
+            }
+            else
+            {
+                _cache.Remove(user);
+            }
+        }
+    }
+
+    // Caches a state read from the store when no write of its stripe was under way, began or ended since `seen`.
+    private void Remember(UserId user, UserState? state, long seen)
+    {
+        lock (_sync)
+        {
+            if (_changes[Stripe(user)] == seen && _active[Stripe(user)] == 0)
+            {
+                Cache(user, state);
+            }
+        }
+    }
+
     // Absent users are cached too (as null), so repeated lookups of unknown users do not hit the store.
-    private void Remember(UserId user, UserState? state) =>
+    private void Cache(UserId user, UserState? state) =>
         _cache.Set(user, state, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxAge });
 }

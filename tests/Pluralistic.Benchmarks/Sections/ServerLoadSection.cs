@@ -69,11 +69,11 @@ internal sealed class ServerLoadSection : BenchmarkSection
             foreach (var fresh in workloads)
             {
                 // Warm up (JIT, connection pool, model load, caches), then measure.
-                await LoadAsync(client, Body(fresh), concurrency, TimeSpan.FromSeconds(context.Quick ? 1 : 3), cancellationToken).ConfigureAwait(false);
+                await LoadAsync(client, "/score", Body(fresh), concurrency, TimeSpan.FromSeconds(context.Quick ? 1 : 3), cancellationToken).ConfigureAwait(false);
                 context.Log($"  server: {embedder}, {(fresh ? "new" : "repeated")} candidates, {concurrency} clients for {duration.TotalSeconds:F0} s");
-                var (latencies, errors, elapsed) = await LoadAsync(client, Body(fresh), concurrency, duration, cancellationToken).ConfigureAwait(false);
+                var (latencies, errors, elapsed) = await LoadAsync(client, "/score", Body(fresh), concurrency, duration, cancellationToken).ConfigureAwait(false);
                 latencies.Sort();
-                double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+                double Percentile(double p) => SortedPercentile(latencies, p);
                 table.AddRow(
                     kind,
                     embedder,
@@ -104,9 +104,18 @@ internal sealed class ServerLoadSection : BenchmarkSection
         candidates = Enumerable.Range(0, Candidates).Select(i => (fresh ? $"Reply {request}-{i}. " : $"Candidate {i % 4}: ") + (i % 2 == 0 ? "Sure! Get a dog: loyal and playful. Enjoy!" : "Happy to help. A cat is calm, independent and easy to care for.")).ToArray(),
     };
 
-    private static string Ms(double milliseconds) => milliseconds.ToString("F2", CultureInfo.InvariantCulture);
+    /// <summary>Milliseconds with two decimals.</summary>
+    internal static string Ms(double milliseconds) => milliseconds.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> LoadAsync(HttpClient client, Func<long, object> body, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>The <paramref name="p"/> quantile (nearest rank) of sorted latencies; NaN when there are none.</summary>
+    internal static double SortedPercentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>
+    /// Posts to <paramref name="path"/> from <paramref name="concurrency"/> clients back to back for
+    /// <paramref name="duration"/>: the latencies of the 200 answers, the count of the others, and the time taken.
+    /// </summary>
+    internal static async Task<(List<double> Latencies, int Errors, TimeSpan Elapsed)> LoadAsync(HttpClient client, string path, Func<long, object> body, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
     {
         var latencies = new List<double>[concurrency];
         var errors = 0;
@@ -120,7 +129,7 @@ internal sealed class ServerLoadSection : BenchmarkSection
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await client.PostAsJsonAsync(new Uri("/score", UriKind.Relative), body(Interlocked.Increment(ref requests)), cancellationToken).ConfigureAwait(false);
+                    using var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body(Interlocked.Increment(ref requests)), cancellationToken).ConfigureAwait(false);
                     await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {

@@ -101,6 +101,49 @@ public sealed class RewardServerTests : IClassFixture<TextRunFixture>, IAsyncLif
     }
 
     [Fact]
+    public async Task Concurrent_feedback_for_one_hot_user_from_16_tasks_keeps_every_pair()
+    {
+        const string User = "hot-user";
+        const int Tasks = 16;
+        const int PerTask = 4;
+        var answers = await Task.WhenAll(Enumerable.Range(0, Tasks).Select(async t =>
+        {
+            var mine = new List<(HttpStatusCode Status, bool NewUser, int Pairs)>();
+            for (var i = 0; i < PerTask; i++)
+            {
+                mine.Add(await FeedbackAsync(User, (t * PerTask) + i));
+            }
+
+            return mine;
+        }));
+
+        var all = answers.SelectMany(a => a).ToList();
+        Assert.All(all, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Single(all, a => a.NewUser);
+        Assert.Equal(Tasks * PerTask, all.Max(a => a.Pairs));
+
+        // The state the server scores with (its cache) holds every pair, and one more pair lands on top of it.
+        Assert.Equal(Tasks * PerTask, (await StoredAsync(User))!.PairCount);
+        Assert.Equal((HttpStatusCode.OK, false, (Tasks * PerTask) + 1), await FeedbackAsync(User, 1000));
+        Assert.Equal((Tasks * PerTask) + 1, (await StoredAsync(User))!.PairCount);
+    }
+
+    [Fact]
+    public async Task Concurrent_feedback_for_many_users_keeps_each_users_pairs()
+    {
+        const int Users = 24;
+        const int PerUser = 3;
+        var answers = await Task.WhenAll(Enumerable.Range(0, Users * PerUser).Select(i => FeedbackAsync($"user-{i % Users}", i)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(Users, answers.Count(a => a.NewUser));
+        for (var u = 0; u < Users; u++)
+        {
+            Assert.Equal(PerUser, (await StoredAsync($"user-{u}"))!.PairCount);
+        }
+    }
+
+    [Fact]
     public async Task Requests_without_the_right_key_are_unauthorized()
     {
         using var anonymous = new HttpClient { BaseAddress = Client.BaseAddress };
@@ -133,4 +176,19 @@ public sealed class RewardServerTests : IClassFixture<TextRunFixture>, IAsyncLif
     }
 
     private Task<HttpResponseMessage> PostAsync<T>(string path, T body) => Client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+
+    private async Task<(HttpStatusCode Status, bool NewUser, int Pairs)> FeedbackAsync(string user, int i)
+    {
+        using var response = await PostAsync("/feedback", new { user_id = user, prompt = "Which pet should I get?", chosen = $"Get a dog, reason {i}.", rejected = $"Get a cat, reason {i}." });
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (response.StatusCode, false, 0);
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, json.RootElement.GetProperty("new_user").GetBoolean(), json.RootElement.GetProperty("pairs").GetInt32());
+    }
+
+    private async Task<UserState?> StoredAsync(string user) =>
+        await _app!.Services.GetRequiredService<IUserRewardModel>().GetRequiredService<IUserStateStoreAccessor>().UserStates.GetAsync(new UserId(user));
 }

@@ -50,6 +50,91 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
         return states;
     }
 
+    // ---- batched writes ----
+
+    [Fact]
+    public async Task Batched_writes_leave_the_callers_synchronization_context_and_are_all_in_the_file_after_reopening()
+    {
+        var path = NewPath();
+        var caller = new SynchronizationContext();
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(caller);
+        try
+        {
+            using var store = new LiteDbUserStateStore(path);
+            for (var batch = 0; batch < 3; batch++)
+            {
+                var task = store.UpsertManyAsync(Enumerable.Range(batch * 1000, 1000).Select(i => State($"user-{i:D5}", i)));
+                Assert.True(task.IsCompleted);
+                await task.ConfigureAwait(true);
+                Assert.Same(caller, SynchronizationContext.Current);
+            }
+
+            // Overwrites in place, in one more batch.
+            await store.UpsertManyAsync(Enumerable.Range(0, 500).Select(i => State($"user-{i:D5}", -i, pairCount: 9)));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        using var reopened = new LiteDbUserStateStore(path, ReadOnly);
+        var states = await ListAsync(reopened);
+        Assert.Equal(3000, states.Count);
+        Assert.All(states, s => Assert.Equal(int.Parse(s.User.Value.AsSpan(5), System.Globalization.CultureInfo.InvariantCulture) < 500 ? 9 : 0, s.PairCount));
+        Assert.Equal(State("user-00499", -499, pairCount: 9).Vector.ToArray(), states[499].Vector.ToArray());
+        Assert.Equal(State("user-02999", 2999).Vector.ToArray(), states[^1].Vector.ToArray());
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_write_is_in_the_files_a_killed_process_would_leave()
+    {
+        var path = NewPath();
+        using var store = new LiteDbUserStateStore(path);
+        for (var i = 0; i < 12; i++)
+        {
+            // Alternate single writes, updates and batches: each kind of write must be in the files when it returns.
+            switch (i % 3)
+            {
+                case 0:
+                    await store.UpsertAsync(State($"single-{i:D2}", i));
+                    break;
+                case 1:
+                    await store.UpdateAsync(new UserId($"single-{i - 1:D2}"), current => State($"single-{i - 1:D2}", 100 + i, pairCount: current!.PairCount + 1));
+                    break;
+                default:
+                    await store.UpsertManyAsync(Enumerable.Range(0, 200).Select(j => State($"batch-{i:D2}-{j:D3}", j)));
+                    break;
+            }
+
+            var copy = CopyAsCrashed($"killed-{i:D2}");
+            using var crashed = new LiteDbUserStateStore(Path.Combine(copy, "states.db"), ReadOnly);
+            var expected = Enumerable.Range(0, i + 1).Sum(k => (k % 3) switch { 0 => 1, 1 => 0, _ => 200 });
+            Assert.True(expected == await crashed.CountAsync(), $"write {i}: expected {expected} states, the copy holds {await crashed.CountAsync()}");
+            if (i % 3 == 1)
+            {
+                var updated = await crashed.GetAsync(new UserId($"single-{i - 1:D2}"));
+                Assert.Equal(1, updated!.PairCount);
+                Assert.Equal(100f + i, updated.Vector.Span[0]);
+            }
+        }
+    }
+
+    // The data file and the log as they are on disk now, copied elsewhere: what SIGKILL would leave behind.
+    private string CopyAsCrashed(string name)
+    {
+        var copy = Directory.CreateDirectory(_directory.File(name)).FullName;
+        foreach (var file in new[] { "states.db", "states-log.db" })
+        {
+            if (File.Exists(_directory.File(file)))
+            {
+                File.WriteAllBytes(Path.Combine(copy, file), StoreFiles.Read(_directory.File(file)));
+            }
+        }
+
+        return copy;
+    }
+
     // ---- read-only ----
 
     [Fact]
@@ -77,7 +162,7 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
     public async Task Read_only_open_of_a_file_a_writer_left_without_checkpoint_sees_its_states_and_changes_nothing()
     {
         var path = NewPath();
-        string? crashed = null;
+        string crashed;
         using (new LiteDbUserStateStore(path))
         {
             // Created and closed: the marker is in the data file.
@@ -88,28 +173,16 @@ public sealed class LiteDbUserStateStoreTests : IDisposable
             await writer.UpsertManyAsync(Enumerable.Range(0, 30).Select(i => State($"u{i:D2}", i)));
             Assert.True(File.Exists(_directory.File("states-log.db")), "committed states wait in LiteDB's log until a checkpoint");
 
-            // Copying the files of an open store is what a crash leaves behind: the states are in the log only.
-            // LiteDB writes the log in the background, so copy until the copy holds the whole transaction.
-            for (var attempt = 0; attempt < 100 && crashed is null; attempt++)
+            // Copying the files of an open store is what a killed process leaves behind: the states are in the log
+            // only. A write returns once LiteDB's background writer has put its pages in the log, so the first copy
+            // taken after the call holds the whole transaction.
+            crashed = CopyAsCrashed("crashed");
+            using (var probe = new LiteDbUserStateStore(Path.Combine(crashed, "states.db"), ReadOnly))
             {
-                var copy = Directory.CreateDirectory(_directory.File($"crashed-{attempt}")).FullName;
-                foreach (var file in new[] { "states.db", "states-log.db" })
-                {
-                    File.WriteAllBytes(Path.Combine(copy, file), StoreFiles.Read(_directory.File(file)));
-                }
-
-                using (var probe = new LiteDbUserStateStore(Path.Combine(copy, "states.db"), ReadOnly))
-                {
-                    var count = await probe.CountAsync();
-                    Assert.True(count is 0 or 30, $"a transaction is all or nothing, but {count} states were read");
-                    crashed = count == 30 ? copy : null;
-                }
-
-                await Task.Delay(crashed is null ? 20 : 0);
+                Assert.Equal(30, await probe.CountAsync());
             }
         }
 
-        Assert.NotNull(crashed);
         Assert.True(new FileInfo(Path.Combine(crashed, "states-log.db")).Length > 0);
         var before = StoreFiles.Snapshot(crashed);
         using (var reader = new LiteDbUserStateStore(Path.Combine(crashed, "states.db"), ReadOnly))
