@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -123,6 +124,9 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
 
         return result;
     }
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => DpaManagedScorer.Create(_network, _scale);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>
