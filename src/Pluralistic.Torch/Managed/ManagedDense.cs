@@ -1,22 +1,28 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Pluralistic.Torch.Managed;
 
 /// <summary>
 /// A dense layer y = W x + b over plain float arrays: the weights row-major [outputs, inputs] as libtorch's
-/// <c>Linear</c> keeps them, read-only after construction (safe to share between threads). Rows of inputs are
-/// multiplied in blocks of 4 rows x 4 outputs with 512-bit vectors where the machine has them (each weight and input
-/// load feeds four multiply-adds), and by <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>
-/// for the edges and elsewhere.
+/// <c>Linear</c> keeps them (and transposed, [inputs, outputs], for the blocked kernel), read-only after construction
+/// and safe to share between threads. Where the machine has 512-bit vectors, blocks of 4 rows x 32 outputs are
+/// accumulated in registers (each input value broadcast against two weight vectors: eight multiply-adds per six
+/// loads, no horizontal sums), split over the cores when a call has enough work; the remaining rows and outputs use
+/// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
 /// </summary>
 internal sealed class ManagedDense
 {
-    private const int Block = 4;
+    private const int BlockRows = 4;
+
+    /// <summary>Multiply-adds of one call above which its blocks are split over the cores.</summary>
+    private const long ParallelWork = 1L << 20;
+
+    private static readonly int BlockColumns = 2 * Vector512<float>.Count;
 
     private readonly float[] _weights;
+    private readonly float[]? _transposed;
     private readonly float[]? _bias;
 
     /// <summary>Creates the layer.</summary>
@@ -35,6 +41,17 @@ internal sealed class ManagedDense
         _bias = bias;
         Outputs = outputs;
         Inputs = inputs;
+        if (Vector512.IsHardwareAccelerated && outputs >= BlockColumns)
+        {
+            _transposed = new float[inputs * outputs];
+            for (var j = 0; j < outputs; j++)
+            {
+                for (var k = 0; k < inputs; k++)
+                {
+                    _transposed[(k * outputs) + j] = weights[(j * inputs) + k];
+                }
+            }
+        }
     }
 
     /// <summary>Output features.</summary>
@@ -49,30 +66,37 @@ internal sealed class ManagedDense
     /// <summary>Row <paramref name="output"/> of the weights.</summary>
     public ReadOnlySpan<float> Row(int output) => _weights.AsSpan(output * Inputs, Inputs);
 
-    /// <summary>The bias of <paramref name="output"/> (0 without a bias).</summary>
-    public float Bias(int output) => _bias is null ? 0f : _bias[output];
-
     /// <summary>Applies the layer to <paramref name="rows"/> rows: [rows, inputs] to [rows, outputs].</summary>
     /// <param name="input">[rows, inputs], row-major.</param>
     /// <param name="rows">The number of rows.</param>
     /// <param name="output">Receives [rows, outputs], row-major.</param>
-    public void Apply(ReadOnlySpan<float> input, int rows, Span<float> output)
+    public unsafe void Apply(ReadOnlySpan<float> input, int rows, Span<float> output)
     {
-        var n = Inputs;
         var o = Outputs;
-        var blockedRows = Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count ? rows / Block * Block : 0;
-        var blockedOutputs = blockedRows > 0 ? o / Block * Block : 0;
-        for (var r = 0; r < blockedRows; r += Block)
+        var blockedRows = _transposed is null ? 0 : rows / BlockRows * BlockRows;
+        var blockedOutputs = blockedRows > 0 ? o / BlockColumns * BlockColumns : 0;
+        var tiles = blockedRows / BlockRows * (blockedOutputs / BlockColumns);
+        if (tiles > 0)
         {
-            for (var j = 0; j < blockedOutputs; j += Block)
+            fixed (float* x = input)
+            fixed (float* y = output)
             {
-                Kernel4x4(input.Slice(r * n, Block * n), j, n, output.Slice(r * o), o);
+                var workers = Math.Min(Environment.ProcessorCount, tiles);
+                if (workers > 1 && (long)rows * Work >= ParallelWork)
+                {
+                    var (xs, ys) = ((nint)x, (nint)y);
+                    Parallel.For(0, workers, w => Tiles((float*)xs, (float*)ys, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
+                }
+                else
+                {
+                    Tiles(x, y, 0, tiles);
+                }
             }
         }
 
         for (var r = 0; r < rows; r++)
         {
-            var x = input.Slice(r * n, n);
+            var x = input.Slice(r * Inputs, Inputs);
             var y = output.Slice(r * o, o);
             for (var j = r < blockedRows ? blockedOutputs : 0; j < o; j++)
             {
@@ -89,73 +113,55 @@ internal sealed class ManagedDense
         }
     }
 
-    /// <summary>Four rows times four outputs: sixteen accumulators, eight loads per sixteen multiply-adds.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Kernel4x4(ReadOnlySpan<float> rows, int firstOutput, int n, Span<float> output, int outputStride)
+    // Tiles [first, last) of 4 rows x 32 outputs, row blocks outermost within a column block.
+    private unsafe void Tiles(float* input, float* output, int first, int last)
     {
-        ref var x0 = ref MemoryMarshal.GetReference(rows);
-        ref var x1 = ref Unsafe.Add(ref x0, n);
-        ref var x2 = ref Unsafe.Add(ref x1, n);
-        ref var x3 = ref Unsafe.Add(ref x2, n);
-        ref var w0 = ref _weights[firstOutput * n];
-        ref var w1 = ref Unsafe.Add(ref w0, n);
-        ref var w2 = ref Unsafe.Add(ref w1, n);
-        ref var w3 = ref Unsafe.Add(ref w2, n);
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        var width = Vector512<float>.Count;
-        var k = 0;
-        for (; k <= n - width; k += width)
+        var columnBlocks = Outputs / BlockColumns;
+        for (var t = first; t < last; t++)
         {
-            var v0 = Vector512.LoadUnsafe(ref w0, (nuint)k);
-            var v1 = Vector512.LoadUnsafe(ref w1, (nuint)k);
-            var v2 = Vector512.LoadUnsafe(ref w2, (nuint)k);
-            var v3 = Vector512.LoadUnsafe(ref w3, (nuint)k);
-            var u = Vector512.LoadUnsafe(ref x0, (nuint)k);
-            a00 = Vector512.FusedMultiplyAdd(u, v0, a00);
-            a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
-            a02 = Vector512.FusedMultiplyAdd(u, v2, a02);
-            a03 = Vector512.FusedMultiplyAdd(u, v3, a03);
-            u = Vector512.LoadUnsafe(ref x1, (nuint)k);
-            a10 = Vector512.FusedMultiplyAdd(u, v0, a10);
-            a11 = Vector512.FusedMultiplyAdd(u, v1, a11);
-            a12 = Vector512.FusedMultiplyAdd(u, v2, a12);
-            a13 = Vector512.FusedMultiplyAdd(u, v3, a13);
-            u = Vector512.LoadUnsafe(ref x2, (nuint)k);
-            a20 = Vector512.FusedMultiplyAdd(u, v0, a20);
-            a21 = Vector512.FusedMultiplyAdd(u, v1, a21);
-            a22 = Vector512.FusedMultiplyAdd(u, v2, a22);
-            a23 = Vector512.FusedMultiplyAdd(u, v3, a23);
-            u = Vector512.LoadUnsafe(ref x3, (nuint)k);
-            a30 = Vector512.FusedMultiplyAdd(u, v0, a30);
-            a31 = Vector512.FusedMultiplyAdd(u, v1, a31);
-            a32 = Vector512.FusedMultiplyAdd(u, v2, a32);
-            a33 = Vector512.FusedMultiplyAdd(u, v3, a33);
+            Kernel(input + ((t / columnBlocks) * BlockRows * Inputs), output + ((t / columnBlocks) * BlockRows * Outputs), (t % columnBlocks) * BlockColumns);
         }
+    }
 
-        Span<float> sums =
-        [
-            Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03),
-            Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13),
-            Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23),
-            Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33),
-        ];
-        for (var r = 0; r < Block; r++)
+    /// <summary>Four rows times 32 outputs in eight accumulators: per input, two weight loads, four broadcasts, eight multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Kernel(float* x, float* y, int column)
+    {
+        var n = Inputs;
+        var o = Outputs;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        fixed (float* weights = _transposed)
         {
-            ref var x = ref Unsafe.Add(ref x0, r * n);
-            for (var j = 0; j < Block; j++)
+            var w = weights + column;
+            var width = Vector512<float>.Count;
+            for (var k = 0; k < n; k++, w += o)
             {
-                ref var w = ref Unsafe.Add(ref w0, j * n);
-                var sum = sums[(r * Block) + j];
-                for (var t = k; t < n; t++)
-                {
-                    sum += Unsafe.Add(ref x, t) * Unsafe.Add(ref w, t);
-                }
-
-                output[(r * outputStride) + firstOutput + j] = sum;
+                var w0 = Vector512.Load(w);
+                var w1 = Vector512.Load(w + width);
+                var b = Vector512.Create(x[k]);
+                a00 = Vector512.FusedMultiplyAdd(b, w0, a00);
+                a01 = Vector512.FusedMultiplyAdd(b, w1, a01);
+                b = Vector512.Create(x[n + k]);
+                a10 = Vector512.FusedMultiplyAdd(b, w0, a10);
+                a11 = Vector512.FusedMultiplyAdd(b, w1, a11);
+                b = Vector512.Create(x[(2 * n) + k]);
+                a20 = Vector512.FusedMultiplyAdd(b, w0, a20);
+                a21 = Vector512.FusedMultiplyAdd(b, w1, a21);
+                b = Vector512.Create(x[(3 * n) + k]);
+                a30 = Vector512.FusedMultiplyAdd(b, w0, a30);
+                a31 = Vector512.FusedMultiplyAdd(b, w1, a31);
             }
+
+            var target = y + column;
+            a00.Store(target);
+            a01.Store(target + width);
+            a10.Store(target + o);
+            a11.Store(target + o + width);
+            a20.Store(target + (2 * o));
+            a21.Store(target + (2 * o) + width);
+            a30.Store(target + (3 * o));
+            a31.Store(target + (3 * o) + width);
         }
     }
 }

@@ -4,16 +4,17 @@ namespace Pluralistic.Torch.Managed;
 
 /// <summary>
 /// When a request takes the managed path, and the pooled scratch it uses. A request goes managed when its estimated
-/// work (multiply-adds, with a nonlinearity counted as several; see <see cref="IManagedScorer.Work"/>) is at most
-/// <see cref="MaxWork"/>: about 8 million multiply-adds, which the managed kernels do in roughly 0.2-0.4 ms on one core
-/// — the range where libtorch's fixed cost of a few hundred microseconds per call dominates. One user x 64 candidates
-/// of 768 floats through a 64-wide hidden layer is about 3.1 million; 1024 x 1000 stays with libtorch's threaded
-/// kernels for every built-in kind.
+/// work (multiply-adds, a smooth nonlinearity counted as 16; see <see cref="IManagedScorer.Work"/>) is at most
+/// <see cref="MaxWork"/>, about 16.8 million multiply-adds: the managed kernels do 30-60 billion a second per core
+/// here, so such a request costs at most a few hundred microseconds, the range where libtorch's fixed cost per call
+/// (tensor creation, dispose scopes, per-operation dispatch: 300-600 µs by kind on this machine) dominates. One user x
+/// 64 candidates of 768 floats through a 64-wide hidden layer is about 3.2 million (DPA's two 128-wide layers 7.8
+/// million, MaxMin's K heads K x 3.2 million); 1024 x 1000 stays with libtorch's threaded kernels for every built-in kind.
 /// </summary>
 internal static class ManagedScoring
 {
     /// <summary>The most work a request may have to take the managed path.</summary>
-    public const long MaxWork = 1L << 23;
+    public const long MaxWork = 1L << 24;
 
     /// <summary>Whether <paramref name="scorer"/> should score <paramref name="responses"/> x <paramref name="users"/>.</summary>
     public static bool Takes(IManagedScorer? scorer, int responses, int users) =>

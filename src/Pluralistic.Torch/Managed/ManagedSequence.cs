@@ -79,6 +79,7 @@ internal sealed class ManagedSequence
     /// <summary>Compiles member <paramref name="member"/> of a <see cref="ParallelMlp"/>.</summary>
     public static ManagedSequence Compile(ParallelMlp mlp, int member)
     {
+        using var scope = NewDisposeScope();
         var parameters = mlp.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
         var activation = ActivationOf(mlp.named_children().Single(c => c.name == "activation").module);
         var steps = new List<Step>();

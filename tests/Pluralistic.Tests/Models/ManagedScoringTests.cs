@@ -79,8 +79,25 @@ public class ManagedScoringTests
         await AssertSameAsync(model, [.. unseen.Users.Take(4)], population.SampleResponses(64, seed: 6), ScoringOptions.Default);
     }
 
+    public static TheoryData<string> Kinds => [.. RewardModelKinds.BuiltIn.Names];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Compiling_and_scoring_on_the_managed_path_leaves_no_live_tensors(string kind)
+    {
+        var population = Populations.SmallGroups;
+        var method = RewardModelKinds.BuiltIn.Get(kind);
+        using var model = method.Train(method.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, Epochs = 1 }, population.ToDataset(population.Train));
+        var users = population.ToDataset(population.Train).Users.Take(2).ToList();
+        var responses = population.SampleResponses(8, seed: 7);
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.NotNull(model.ManagedScorer);
+        await model.ScoreAsync(users, responses);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     [Fact]
-    public async Task Large_requests_stay_on_libtorch_and_small_ones_take_the_managed_path()
+    public void Large_requests_stay_on_libtorch_and_small_ones_take_the_managed_path()
     {
         var population = Populations.SmallGroups;
         var method = RewardModelKinds.BuiltIn.Get("vpl");
