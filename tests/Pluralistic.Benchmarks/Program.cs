@@ -33,6 +33,7 @@ BenchmarkSection[] all =
     new FspoSection(),
     new InteractiveSection(),
     new ScoringThroughputSection(),
+    new PyTorchPeerSection(),
     new EmbeddingSection(),
     new ServerLoadSection(),
     new StoreThroughputSection(),

@@ -73,24 +73,33 @@ internal static class DirectionFitter
 
         // Start from the gradient at v = 0 (half the weighted mean difference, plus the prior's pull), normalised.
         var start = weighted.sum(1).Times(0.5).Plus(pull);
-        var v = Normalize(start, priorMean, k, device);
-        var y = v.clone();
-        var t = 1.0;
-        for (var iteration = 0; iteration < iterations; iteration++)
+        var v = Values(Normalize(start, priorMean, k, device));
+
+        // The iterations of each user are a few K-long dot products: managed code, no libtorch op per iteration.
+        var rows = (int)differences.shape[1];
+        var kk = (int)k;
+        var sdValues = Values(sd);
+        var weightValues = Values(weights);
+        var stepValues = Values(step);
+        var pullValues = Values(pull);
+        var y = new double[kk];
+        var next = new double[kk];
+        var gradient = new double[kk];
+        for (var u = 0; u < users; u++)
         {
-            using var scope = NewDisposeScope();
-            var margin = sd.bmm(y.unsqueeze(-1)).squeeze(-1);
-            var coefficient = weights * sigmoid(-margin);
-            var gradient = coefficient.unsqueeze(1).bmm(sd).squeeze(1).Plus(pull);
-            var next = ProjectToBall(y.Plus(step * gradient));
-            var tNext = (1 + Math.Sqrt(1 + (4 * t * t))) / 2;
-            var momentum = (t - 1) / tNext;
-            y.copy_(next.Plus((next - v).Times(momentum)));
-            v.copy_(next);
-            t = tNext;
+            Accelerate(
+                sdValues.AsSpan(u * rows * kk, rows * kk),
+                weightValues.AsSpan(u * rows, rows),
+                stepValues[u],
+                pullValues,
+                iterations,
+                v.AsSpan(u * kk, kk),
+                y,
+                next,
+                gradient);
         }
 
-        return Normalize(v, priorMean, k, device);
+        return Normalize(tensor(v, [users, k], ScalarType.Float32, device), priorMean, k, device);
     }
 
     /// <summary>
@@ -157,7 +166,69 @@ internal static class DirectionFitter
         return (Math.Min(kappa, 1000), mean);
     }
 
-    private static Tensor ProjectToBall(Tensor v) => v / v.norm(1, keepdim: true).clamp_min(ScalarCache.Of(1L));
+    private static float[] Values(Tensor tensor) => tensor.cpu().contiguous().data<float>().ToArray();
+
+    // FISTA for one user: gradient ascent steps from the extrapolated point y, projected onto the unit ball, with
+    // Nesterov's momentum; v starts at the normalised start and ends at the last iterate.
+    private static void Accelerate(
+        ReadOnlySpan<float> sd, ReadOnlySpan<float> weights, float step, ReadOnlySpan<float> pull, int iterations, Span<float> v, double[] y, double[] next, double[] gradient)
+    {
+        var k = v.Length;
+        for (var j = 0; j < k; j++)
+        {
+            y[j] = v[j];
+        }
+
+        var t = 1.0;
+        for (var iteration = 0; iteration < iterations; iteration++)
+        {
+            for (var j = 0; j < k; j++)
+            {
+                gradient[j] = pull[j];
+            }
+
+            for (var i = 0; i < weights.Length; i++)
+            {
+                if (weights[i] == 0)
+                {
+                    continue;
+                }
+
+                var row = sd.Slice(i * k, k);
+                var margin = 0.0;
+                for (var j = 0; j < k; j++)
+                {
+                    margin += row[j] * y[j];
+                }
+
+                // w_i sigmoid(-margin).
+                var coefficient = weights[i] / (1 + Math.Exp(margin));
+                for (var j = 0; j < k; j++)
+                {
+                    gradient[j] += coefficient * row[j];
+                }
+            }
+
+            var squared = 0.0;
+            for (var j = 0; j < k; j++)
+            {
+                next[j] = y[j] + (step * gradient[j]);
+                squared += next[j] * next[j];
+            }
+
+            var shrink = Math.Max(Math.Sqrt(squared), 1);
+            var tNext = (1 + Math.Sqrt(1 + (4 * t * t))) / 2;
+            var momentum = (t - 1) / tNext;
+            for (var j = 0; j < k; j++)
+            {
+                next[j] /= shrink;
+                y[j] = next[j] + ((next[j] - v[j]) * momentum);
+                v[j] = (float)next[j];
+            }
+
+            t = tNext;
+        }
+    }
 
     private static Tensor Normalize(Tensor v, Tensor? fallback, long k, Device device)
     {

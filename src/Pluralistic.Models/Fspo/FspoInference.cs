@@ -31,13 +31,14 @@ internal static class FspoInference
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var sets = PairSets.Pack(users.Skip(start).Take(count).ToList(), MaxPairsPerUser, device);
-            Tensor encoded;
+            Tensor result;
             using (no_grad())
             {
-                encoded = network.Summarize(sets.Chosen, sets.Rejected, sets.Prompts, sets.Mask);
+                // The steps enable autograd for the summary alone; everything else stays out of the graph.
+                var encoded = network.Summarize(sets.Chosen, sets.Rejected, sets.Prompts, sets.Mask);
+                result = network.Adapt(encoded, sets.Chosen, sets.Rejected, sets.Prompts, sets.Weights * sets.Mask, differentiable: false);
             }
 
-            var result = network.Adapt(encoded, sets.Chosen, sets.Rejected, sets.Prompts, sets.Weights * sets.Mask, differentiable: false);
             var values = result.cpu().contiguous().data<float>().ToArray();
             for (var u = 0; u < count; u++)
             {

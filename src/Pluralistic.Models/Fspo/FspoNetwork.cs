@@ -93,12 +93,19 @@ internal sealed class FspoNetwork : nn.Module
             return summaries;
         }
 
-        return adaptation.Refine(
-            summaries,
-            s => Rewards(chosen, prompts, s.unsqueeze(1)) - Rewards(rejected, prompts, s.unsqueeze(1)),
-            weights,
-            differentiable);
+        // The pairs' projection does not depend on the summary: computed once for every step, padding left out.
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
+        return adaptation.Refine(summaries, pairs.Margins, weights, differentiable);
     }
+
+    /// <summary>Margins r(chosen | s) - r(rejected | s) with broadcasting, both sides through the head in one pass.</summary>
+    /// <param name="chosen">[..., d].</param>
+    /// <param name="rejected">[..., d].</param>
+    /// <param name="prompts">[..., dp] or <see langword="null"/>.</param>
+    /// <param name="summaries">[..., S], broadcastable against the pairs' leading dimensions.</param>
+    /// <returns>The broadcast leading shape.</returns>
+    public Tensor Margins(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor summaries) =>
+        head.Margins(head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts)), summaries);
 
     /// <summary>The population summary [S] (cold start, and where adaptation starts without a set encoder).</summary>
     public Tensor EmptySummary => empty;

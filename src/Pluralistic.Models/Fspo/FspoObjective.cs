@@ -97,6 +97,6 @@ internal sealed class FspoObjective : TrainingObjective, IDisposable
     {
         var encoded = _network.Summarize(sets.ContextChosen, sets.ContextRejected, sets.ContextPrompts, sets.ContextMask);
         var summary = _network.Adapt(encoded, sets.ContextChosen, sets.ContextRejected, sets.ContextPrompts, sets.ContextMask, differentiable).unsqueeze(1);
-        return _network.Rewards(sets.QueryChosen, sets.QueryPrompts, summary) - _network.Rewards(sets.QueryRejected, sets.QueryPrompts, summary);
+        return _network.Margins(sets.QueryChosen, sets.QueryRejected, sets.QueryPrompts, summary);
     }
 }

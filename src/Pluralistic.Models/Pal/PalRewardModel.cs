@@ -18,6 +18,7 @@ public sealed class PalRewardModel : TorchUserRewardModel
     private readonly PalNetwork _network;
     private readonly PalOptions _options;
     private readonly float[] _coldStart;
+    private readonly Lazy<PalMixtureFit?> _mixtureFit;
 
     internal PalRewardModel(PalNetwork network, TorchModelInfo info, PalOptions options, IUserStateStore store, Device device)
         : base(network, info, store, device, ownsStore: true)
@@ -26,6 +27,7 @@ public sealed class PalRewardModel : TorchUserRewardModel
         _options = options;
         using var scope = NewDisposeScope();
         _coldStart = network.PopulationLogits.cpu().data<float>().ToArray();
+        _mixtureFit = new(() => network.Variant == PalVariant.B ? PalMixtureFit.Create(network, options) : null);
     }
 
     private PalRewardModel(PalRewardModel source, IUserStateStore store)
@@ -34,10 +36,14 @@ public sealed class PalRewardModel : TorchUserRewardModel
         _network = source._network;
         _options = source._options;
         _coldStart = source._coldStart;
+        _mixtureFit = source._mixtureFit;
     }
 
     /// <summary>The variant (A: fixed ideal points; B: prompt-conditioned ideal points).</summary>
     public PalVariant Variant => _options.Variant;
+
+    /// <summary>The population module (tests reach the user fit through it).</summary>
+    internal PalNetwork Network => _network;
 
     /// <summary>K, the number of shared prototypes and the length of every user's state.</summary>
     public int Prototypes => _network.K;
@@ -108,7 +114,7 @@ public sealed class PalRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     protected override float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken) =>
-        PalUserFitter.Fit(_network, _options, evidence, Device, cancellationToken);
+        PalUserFitter.Fit(_network, _options, _mixtureFit.Value, evidence, Device, cancellationToken);
 
     /// <inheritdoc />
     protected override float[] ColdStartState() => (float[])_coldStart.Clone();

@@ -5,21 +5,33 @@ using static TorchSharp.torch;
 namespace Pluralistic.Models.Pal;
 
 /// <summary>
-/// Fits users' mixture logits W_u from their pairs with every population parameter frozen: all users of a call in
-/// one batched, full-batch Adam optimisation over a [users, K] tensor. The response side of every pair is encoded
-/// once, without gradients; each step differentiates only with respect to the logits (<c>autograd.grad</c>, so
-/// nothing is accumulated into the shared module and concurrent fits do not interfere). The fit starts at the
-/// population's logits, and a Gaussian prior with the seen users' mean and covariance keeps users with one or two
-/// pairs near the population along the directions in which users actually differ.
+/// Fits users' mixture logits W_u from their pairs with every population parameter frozen: full-batch Adam on each
+/// user's pair losses. The response side of every pair is encoded once, without gradients. PAL-B's rewards depend on
+/// the logits only through K-long dot products of that encoding, so its users are fitted in managed code
+/// (<see cref="PalMixtureFit"/>: no libtorch op per step); PAL-A's ideal points go through the projector, so its users
+/// are fitted in one batched optimisation over a [users, K] tensor, each step differentiating only with respect to
+/// the logits (<c>autograd.grad</c>, so nothing is accumulated into the shared module and concurrent fits do not
+/// interfere). The fit starts at the population's logits, and a Gaussian prior with the seen users' mean and
+/// covariance keeps users with one or two pairs near the population along the directions in which users actually
+/// differ.
 /// </summary>
 internal static class PalUserFitter
 {
-    private const double Beta1 = 0.9;
-    private const double Beta2 = 0.999;
-    private const double Epsilon = 1e-8;
+    /// <summary>Adam's first-moment decay.</summary>
+    internal const double Beta1 = 0.9;
 
-    /// <summary>One vector of K logits per user; each dataset holds one user's pairs.</summary>
-    public static float[][] Fit(PalNetwork network, PalOptions options, IReadOnlyList<PreferenceDataset> evidence, Device device, CancellationToken cancellationToken)
+    /// <summary>Adam's second-moment decay.</summary>
+    internal const double Beta2 = 0.999;
+
+    /// <summary>Adam's denominator term.</summary>
+    internal const double Epsilon = 1e-8;
+
+    /// <summary>
+    /// One vector of K logits per user; each dataset holds one user's pairs. PAL-B's users are fitted by
+    /// <paramref name="managed"/> (made once per model by <see cref="PalMixtureFit.Create"/>); without it (PAL-A, or
+    /// the reference PAL-B's managed fit is tested against) by libtorch's autograd.
+    /// </summary>
+    public static float[][] Fit(PalNetwork network, PalOptions options, PalMixtureFit? managed, IReadOnlyList<PreferenceDataset> evidence, Device device, CancellationToken cancellationToken)
     {
         var users = evidence.Count;
         if (users == 0)
@@ -27,7 +39,6 @@ internal static class PalUserFitter
             return [];
         }
 
-        var k = network.K;
         using var scope = NewDisposeScope();
         var (responses, prompts, weights) = Pad(evidence, device);
         ResponseSide side;
@@ -37,6 +48,50 @@ internal static class PalUserFitter
             side = network.Encode(responses, prompts);
         }
 
+        var flat = managed is null
+            ? FitWithAutograd(network, options, side, weights, cancellationToken)
+            : FitManaged(managed, network.K, side, weights, cancellationToken);
+        if (flat.Any(x => !float.IsFinite(x)))
+        {
+            throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptationLearningRate");
+        }
+
+        var k = network.K;
+        return Enumerable.Range(0, users).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
+    }
+
+    // PAL-B: each user's logits from the encoded rows' dot products and Gram matrices, in managed code.
+    private static float[] FitManaged(PalMixtureFit fit, int k, ResponseSide side, Tensor weights, CancellationToken cancellationToken)
+    {
+        var users = (int)weights.shape[0];
+        var length = (int)weights.shape[1];
+        var dots = Floats(side.Dots!);
+        var gram = Floats(side.Gram!);
+        var pairWeights = Floats(weights);
+        var sharedGram = side.Gram!.dim() == 2;
+        var rows = 2 * length;
+        var flat = new float[users * k];
+        for (var u = 0; u < users; u++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            fit.Fit(
+                dots.AsSpan(u * rows * k, rows * k),
+                sharedGram ? gram : gram.AsSpan(u * rows * k * k, rows * k * k),
+                pairWeights.AsSpan(u * length, length),
+                flat.AsSpan(u * k, k));
+        }
+
+        return flat;
+    }
+
+    /// <summary>A tensor's values, row-major, on the CPU.</summary>
+    internal static float[] Floats(Tensor tensor) => tensor.detach().cpu().contiguous().data<float>().ToArray();
+
+    // PAL-A (and the reference for PAL-B): every user's logits in one batched Adam optimisation over a [U, K] tensor.
+    private static float[] FitWithAutograd(PalNetwork network, PalOptions options, ResponseSide side, Tensor weights, CancellationToken cancellationToken)
+    {
+        var users = weights.shape[0];
+        var k = network.K;
         var length = weights.shape[1];
         var start = network.PopulationLogits.unsqueeze(0).expand(users, k);
         var priorMean = network.PriorMean.unsqueeze(0);
@@ -75,13 +130,7 @@ internal static class PalUserFitter
             }
         }
 
-        var flat = logits.detach().cpu().contiguous().data<float>().ToArray();
-        if (flat.Any(x => !float.IsFinite(x)))
-        {
-            throw new PluralisticException("PAL: fitting users' weights diverged; lower AdaptationLearningRate");
-        }
-
-        return Enumerable.Range(0, users).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
+        return Floats(logits);
     }
 
     /// <summary>

@@ -35,10 +35,11 @@ internal static class VplInference
             Tensor mean, logVariance;
             using (no_grad())
             {
+                // The steps enable autograd for the latent alone; everything else stays out of the graph.
                 (mean, logVariance) = network.Posterior(sets.Chosen, sets.Rejected, sets.Prompts, sets.Mask);
+                mean = network.AdaptMean(mean, logVariance, sets.Chosen, sets.Rejected, sets.Prompts, sets.Weights * sets.Mask, differentiable: false);
             }
 
-            mean = network.AdaptMean(mean, logVariance, sets.Chosen, sets.Rejected, sets.Prompts, sets.Weights * sets.Mask, differentiable: false);
             var values = cat([mean, logVariance], dim: 1).cpu().contiguous().data<float>().ToArray();
             for (var u = 0; u < count; u++)
             {

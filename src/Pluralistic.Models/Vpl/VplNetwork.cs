@@ -111,18 +111,19 @@ internal sealed class VplNetwork : nn.Module
             return mean;
         }
 
-        var chosenInputs = Inputs(chosen, prompts);
-        var rejectedInputs = Inputs(rejected, prompts);
-        return adaptation.Refine(
-            mean,
-            m =>
-            {
-                var latent = Latent(m, logVariance, null).unsqueeze(1);
-                return Rewards(chosenInputs, latent) - Rewards(rejectedInputs, latent);
-            },
-            weights,
-            differentiable);
+        // The pairs' projection does not depend on the latent: computed once for every step, padding left out.
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
+        return adaptation.Refine(mean, m => pairs.Margins(Latent(m, logVariance, null)), weights, differentiable);
     }
+
+    /// <summary>Margins r(chosen | z) - r(rejected | z) with broadcasting, both sides through the head in one pass.</summary>
+    /// <param name="chosen">[..., d].</param>
+    /// <param name="rejected">[..., d].</param>
+    /// <param name="prompts">[..., dp] or <see langword="null"/>.</param>
+    /// <param name="latents">[..., latent], broadcastable against the pairs' leading dimensions.</param>
+    /// <returns>The broadcast leading shape.</returns>
+    public Tensor Margins(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor latents) =>
+        head.Margins(head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts)), latents);
 
     /// <summary>
     /// The latent that conditions the reward: the mean, or a reparameterised sample when <paramref name="noise"/> is

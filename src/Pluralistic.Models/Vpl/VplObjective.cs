@@ -142,9 +142,7 @@ internal sealed class VplObjective : TrainingObjective, IDisposable
     {
         var latents = latent.unsqueeze(1);
         var prompts = queries.Prompts is null ? null : Sets(queries.Prompts, b);
-        var chosen = _network.Rewards(VplNetwork.Inputs(Sets(queries.Chosen, b), prompts), latents);
-        var rejected = _network.Rewards(VplNetwork.Inputs(Sets(queries.Rejected, b), prompts), latents);
-        return chosen - rejected;
+        return _network.Margins(Sets(queries.Chosen, b), Sets(queries.Rejected, b), prompts, latents);
     }
 
     private static Tensor Sets(Tensor rows, int b) => rows.view(b, -1, rows.shape[^1]);

@@ -3,15 +3,19 @@ using System.Globalization;
 using System.Text;
 using Pluralistic.Data;
 using Pluralistic.Evaluation;
+using Pluralistic.Models;
+using Pluralistic.Models.Fspo;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 using Pluralistic.Storage.LiteDb;
+using Pluralistic.Torch;
 
 namespace Pluralistic.Benchmarks.Sections;
 
 /// <summary>
 /// What an interactive product feels: PAL's latency to adapt one new user from 10 pairs and to score 64 responses for
-/// one user; VPL's active questions against random ones; the LiteDB user store's throughput.
+/// one user; every kind's latency to adapt one new user (briefly trained); VPL's active questions against random ones;
+/// VPL's and FSPO's latency to adapt one new user from 10 pairs; the LiteDB user store's throughput.
 /// </summary>
 internal sealed class InteractiveSection : BenchmarkSection
 {
@@ -36,12 +40,21 @@ internal sealed class InteractiveSection : BenchmarkSection
             text.AppendLine(await PalLatencyAsync(pal, population, unseen, cancellationToken).ConfigureAwait(false));
         }
 
+        text.AppendLine(await EveryKindAdaptLatencyAsync(context, train, unseen, cancellationToken).ConfigureAwait(false));
+
         context.Log("  interactive: training VPL");
         using (var vpl = new VplTrainer(new VplOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken))
         {
             var curve = await ActiveLearningExperiment.RunAsync(
                 vpl, unseen, new ActiveLearningOptions { PoolSize = 20, Budget = 10, RandomRepeats = 5, Seed = context.Seed }, cancellationToken).ConfigureAwait(false);
             text.AppendLine(ActiveQuestions(curve, context));
+            text.AppendLine(await AdaptLatencyAsync("VPL", vpl, unseen, cancellationToken).ConfigureAwait(false));
+        }
+
+        context.Log("  interactive: training FSPO");
+        using (var fspo = new FspoTrainer(new FspoOptions { Seed = context.Seed, Device = "cpu" }).Fit(train, cancellationToken: cancellationToken))
+        {
+            text.AppendLine(await AdaptLatencyAsync("FSPO", fspo, unseen, cancellationToken).ConfigureAwait(false));
         }
 
         context.Log("  interactive: user store");
@@ -52,14 +65,7 @@ internal sealed class InteractiveSection : BenchmarkSection
     private static async Task<string> PalLatencyAsync(PalRewardModel pal, SyntheticPopulation population, PreferenceDataset unseen, CancellationToken cancellationToken)
     {
         var users = unseen.RecordsByUser().Where(r => r.Length >= 10).ToList();
-        var adapt = new List<double>();
-        foreach (var records in users)
-        {
-            var context = unseen.Select(records.AsSpan(0, 10));
-            var stopwatch = Stopwatch.StartNew();
-            await pal.AdaptAsync(context, new AdaptationOptions { Persist = false }, cancellationToken).ConfigureAwait(false);
-            adapt.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
+        var adapt = await AdaptLatenciesAsync(pal, unseen, cancellationToken).ConfigureAwait(false);
 
         var user = unseen.Users[0];
         await pal.AdaptAsync(unseen.Select(users[0].AsSpan(0, 10)), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -77,6 +83,46 @@ internal sealed class InteractiveSection : BenchmarkSection
         table.AddRow("adapt one new user from 10 pairs (`AdaptAsync`)", (adapt.Count - 1).ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt.Skip(1), 0.5)), Ms(Quantile(adapt.Skip(1), 0.9)));
         table.AddRow("score 64 responses for one user (`ScoreAsync`)", "200", Ms(Quantile(score.Skip(1), 0.5)), Ms(Quantile(score.Skip(1), 0.9)));
         return "### PAL: few-shot latency\n\n" + table;
+    }
+
+    // Milliseconds of AdaptAsync for each unseen user with at least 10 pairs, from the first 10 (not persisted).
+    private static async Task<List<double>> AdaptLatenciesAsync(IUserRewardModel model, PreferenceDataset unseen, CancellationToken cancellationToken)
+    {
+        var adapt = new List<double>();
+        foreach (var records in unseen.RecordsByUser().Where(r => r.Length >= 10))
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await model.AdaptAsync(unseen.Select(records.AsSpan(0, 10)), new AdaptationOptions { Persist = false }, cancellationToken).ConfigureAwait(false);
+            adapt.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        return adapt;
+    }
+
+    // Every built-in kind, trained briefly (2 epochs: the latency of adapting does not depend on how well the
+    // population was trained), adapting each unseen user from 10 pairs.
+    private static async Task<string> EveryKindAdaptLatencyAsync(BenchmarkContext context, PreferenceDataset train, PreferenceDataset unseen, CancellationToken cancellationToken)
+    {
+        var table = new MarkdownTable().AddColumn("kind (defaults, 2 epochs)").AddColumn("calls", ColumnAlignment.Right).AddColumn("median", ColumnAlignment.Right).AddColumn("p90", ColumnAlignment.Right);
+        foreach (var name in RewardModelKinds.BuiltIn.Names)
+        {
+            context.Log($"  interactive: adapting with {name}");
+            var kind = RewardModelKinds.BuiltIn.Get(name);
+            using var model = kind.Train(kind.CreateDefaultOptions() with { Seed = context.Seed, Device = "cpu", Epochs = 2 }, train, cancellationToken: cancellationToken);
+            var adapt = (await AdaptLatenciesAsync(model, unseen, cancellationToken).ConfigureAwait(false)).Skip(1).ToList();
+            table.AddRow(name, adapt.Count.ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt, 0.5)), Ms(Quantile(adapt, 0.9)));
+        }
+
+        return "### Adapt one new user from 10 pairs, every kind\n\n`AdaptAsync` of one unseen user's first 10 pairs, not persisted, after a warm-up call.\n\n" + table;
+    }
+
+    /// <summary>Adapting one new user from 10 pairs (encoder and adaptation steps; nothing stored), after a warm-up call.</summary>
+    private static async Task<string> AdaptLatencyAsync(string name, TorchUserRewardModel model, PreferenceDataset unseen, CancellationToken cancellationToken)
+    {
+        var adapt = await AdaptLatenciesAsync(model, unseen, cancellationToken).ConfigureAwait(false);
+        var table = new MarkdownTable().AddColumn($"{name} (defaults)").AddColumn("calls", ColumnAlignment.Right).AddColumn("median", ColumnAlignment.Right).AddColumn("p90", ColumnAlignment.Right);
+        table.AddRow("adapt one new user from 10 pairs (`AdaptAsync`)", (adapt.Count - 1).ToString(CultureInfo.InvariantCulture), Ms(Quantile(adapt.Skip(1), 0.5)), Ms(Quantile(adapt.Skip(1), 0.9)));
+        return $"### {name}: few-shot latency\n\n" + table;
     }
 
     private static string ActiveQuestions(ActiveLearningCurve curve, BenchmarkContext context)

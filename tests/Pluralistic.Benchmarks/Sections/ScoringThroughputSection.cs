@@ -72,13 +72,13 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
         return text.ToString();
     }
 
-    private static ManualConfig Config(bool quick) => ManualConfig.CreateEmpty()
+    internal static ManualConfig Config(bool quick) => ManualConfig.CreateEmpty()
         .AddJob((quick ? Job.Dry : Job.ShortRun).WithToolchain(InProcessEmitToolchain.Instance))
         .AddLogger(NullLogger.Instance)
         .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
         .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
 
-    private static double Median(BenchmarkDotNet.Reports.Summary summary, string method, int m, int n)
+    internal static double Median(BenchmarkDotNet.Reports.Summary summary, string method, int m, int n)
     {
         var report = summary.Reports.First(r =>
             r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method
@@ -87,7 +87,7 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
         return report.ResultStatistics?.Median ?? double.NaN;
     }
 
-    private static string Duration(double nanoseconds) => nanoseconds switch
+    internal static string Duration(double nanoseconds) => nanoseconds switch
     {
         double.NaN => "-",
         < 1e6 => (nanoseconds / 1e3).ToString("F1", CultureInfo.InvariantCulture) + " µs",
@@ -95,7 +95,7 @@ internal sealed class ScoringThroughputSection : BenchmarkSection
     };
 
     /// <summary>A model of the kind trained briefly on 768-dimensional data, with 1000 adapted users (accuracy is not the point here).</summary>
-    private static async Task<TorchUserRewardModel> PrepareAsync(string kindName, int seed, CancellationToken cancellationToken)
+    internal static async Task<TorchUserRewardModel> PrepareAsync(string kindName, int seed, CancellationToken cancellationToken)
     {
         var kind = RewardModelKinds.BuiltIn.Get(kindName);
         var population = SyntheticPopulation.Generate(new SyntheticPopulationOptions

@@ -162,9 +162,42 @@ public abstract class PalBehaviourTests(PalFixture fixture)
             Assert.Single((await model.AdaptAsync(pairs, noWrite)).Users).State.Vector.ToArray(),
             Assert.Single((await loaded.AdaptAsync(pairs, noWrite)).Users).State.Vector.ToArray());
     }
+
+    /// <summary>
+    /// PAL-B fits users in managed code; libtorch's autograd fit of the same loss (the reference) must give the same
+    /// logits within float tolerance, for users with few and many pairs fitted together (padding) and alone.
+    /// </summary>
+    protected void AssertManagedFitMatchesAutograd()
+    {
+        var network = Fixture.Model.Network;
+        int[] counts = [1, 4, 10, 25];
+        var evidence = Fixture.Unseen.Users.Take(counts.Length).Select((user, i) => PalFixture.UserPairs(Fixture.Unseen, user, counts[i])).ToList();
+        var fit = PalMixtureFit.Create(network, Fixture.Options);
+        var managed = PalUserFitter.Fit(network, Fixture.Options, fit, evidence, torch.CPU, CancellationToken.None);
+        var reference = PalUserFitter.Fit(network, Fixture.Options, managed: null, evidence, torch.CPU, CancellationToken.None);
+        var alone = PalUserFitter.Fit(network, Fixture.Options, fit, evidence.Take(1).ToList(), torch.CPU, CancellationToken.None);
+        Assert.Equal(counts.Length, managed.Length);
+        Assert.All(managed[0].Zip(alone[0]), p => Assert.Equal(p.Second, p.First, 1e-5f));
+        var start = network.PopulationLogits.data<float>().ToArray();
+        for (var u = 0; u < counts.Length; u++)
+        {
+            Assert.Equal(network.K, managed[u].Length);
+            for (var k = 0; k < network.K; k++)
+            {
+                Assert.Equal(reference[u][k], managed[u][k], 2e-3f);
+            }
+
+            // The fit moved the user away from the population's logits.
+            Assert.True(managed[u].Zip(start).Max(p => Math.Abs(p.First - p.Second)) > 1e-2);
+        }
+    }
 }
 
-public class PalBBehaviourTests(PalGroupsFixture fixture) : PalBehaviourTests(fixture), IClassFixture<PalGroupsFixture>;
+public class PalBBehaviourTests(PalGroupsFixture fixture) : PalBehaviourTests(fixture), IClassFixture<PalGroupsFixture>
+{
+    [Fact]
+    public void The_managed_fit_matches_the_autograd_fit() => AssertManagedFitMatchesAutograd();
+}
 
 public class PalABehaviourTests(PalVariantAFixture fixture) : PalBehaviourTests(fixture), IClassFixture<PalVariantAFixture>
 {
@@ -178,4 +211,8 @@ public class PalABehaviourTests(PalVariantAFixture fixture) : PalBehaviourTests(
     }
 }
 
-public class PalMixtureBehaviourTests(PalMixtureFixture fixture) : PalBehaviourTests(fixture), IClassFixture<PalMixtureFixture>;
+public class PalMixtureBehaviourTests(PalMixtureFixture fixture) : PalBehaviourTests(fixture), IClassFixture<PalMixtureFixture>
+{
+    [Fact]
+    public void The_managed_fit_matches_the_autograd_fit_with_prompt_bases() => AssertManagedFitMatchesAutograd();
+}
