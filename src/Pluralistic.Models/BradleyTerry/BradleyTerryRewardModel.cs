@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.BradleyTerry;
@@ -31,6 +32,9 @@ public sealed class BradleyTerryRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new BradleyTerryRewardModel(this, store);
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => BradleyTerryManagedScorer.Create(_network);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states)

@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -92,16 +93,13 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
     }
 
     /// <inheritdoc />
-    public Task<float[]> ScoreDirectionAsync(ResponseBatch responses, PreferenceDirection direction, CancellationToken cancellationToken = default)
+    /// <remarks>Scored as <see cref="TorchUserRewardModel.ScoreAsync(IReadOnlyList{UserId}, ResponseBatch, ScoringOptions?, CancellationToken)"/> scores a user with that direction (same path, same values).</remarks>
+    public async Task<float[]> ScoreDirectionAsync(ResponseBatch responses, PreferenceDirection direction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(responses);
         ArgumentNullException.ThrowIfNull(direction);
-        var state = DirectionState(direction.ToDictionary());
-        var values = new float[responses.Count];
-        using var scope = NewDisposeScope();
-        var states = tensor(state, [1, state.Length], ScalarType.Float32, Device);
-        MapResponses(responses, values, 1, (x, p) => ScoreMatrix(x, p, states), cancellationToken);
-        return Task.FromResult(values);
+        var scores = await ScoreAsync([new UserId("direction")], responses, new ScoringOptions { Direction = direction.ToDictionary() }, cancellationToken).ConfigureAwait(false);
+        return scores.ForUser(0);
     }
 
     /// <inheritdoc />
@@ -123,6 +121,9 @@ public sealed class DpaRewardModel : TorchUserRewardModel, IMultiObjectiveReward
 
         return result;
     }
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => DpaManagedScorer.Create(_network, _scale);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>

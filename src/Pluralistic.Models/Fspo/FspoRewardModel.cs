@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Fspo;
@@ -42,6 +43,9 @@ public sealed class FspoRewardModel : TorchUserRewardModel
 
     /// <inheritdoc />
     public override TorchUserRewardModel WithUserStateStore(IUserStateStore store) => new FspoRewardModel(this, store);
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => FspoManagedScorer.Create(_network);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) => _network.RewardMatrix(responses, prompts, states);

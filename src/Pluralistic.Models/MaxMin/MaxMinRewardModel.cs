@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.MaxMin;
@@ -138,6 +139,9 @@ public sealed class MaxMinRewardModel : TorchUserRewardModel, IUserGroups, IGrou
 
         return AggregatedRewards.Compute(groupRewards, weights, options.MinimumGroupShare);
     }
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => MaxMinManagedScorer.Create(_network);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>

@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Pal;
@@ -99,6 +100,9 @@ public sealed class PalRewardModel : TorchUserRewardModel
 
         return weights.Select(w => w / sum).ToArray();
     }
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => PalManagedScorer.Create(_network);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>

@@ -1,4 +1,5 @@
 using Pluralistic.Torch;
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Vpl;
@@ -101,6 +102,9 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
         var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
         return new QuestionRanking(user, scores, order);
     }
+
+    /// <inheritdoc />
+    internal override IManagedScorer? CreateManagedScorer() => VplManagedScorer.Create(_network);
 
     /// <inheritdoc />
     protected override Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) =>

@@ -1,3 +1,4 @@
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
@@ -87,6 +88,10 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
 
     /// <inheritdoc />
     public float[] DirectionState(IReadOnlyDictionary<string, double> direction) => Append(method.DirectionState(direction), [0f, 1f, 0f]);
+
+    /// <inheritdoc />
+    public IManagedScorer? CreateManagedScorer() =>
+        method.CreateManagedScorer() is { } own ? new ManagedAnchoredScorer(own, anchor.Head, method.ColdStartState()) : null;
 
     /// <summary>The method's cold-start state as [rows, S] on <paramref name="device"/>.</summary>
     public Tensor ColdTensor(Device device, long rows) =>

@@ -23,6 +23,9 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The head over [response ; prompt].</summary>
+    public Mlp Head => head;
+
     /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts) =>
         head.call(prompts is null ? responses : cat([responses, prompts], dim: -1)).squeeze(-1);

@@ -1,3 +1,4 @@
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
@@ -41,4 +42,8 @@ internal interface ITorchMethodHooks
     /// <param name="direction">Objective name to weight.</param>
     /// <returns>A state vector.</returns>
     float[] DirectionState(IReadOnlyDictionary<string, double> direction);
+
+    /// <summary>The method's managed scoring forward for small requests, compiled from the trained module, or <see langword="null"/> when it has none (libtorch scores everything).</summary>
+    /// <returns>The scorer or <see langword="null"/>.</returns>
+    IManagedScorer? CreateManagedScorer();
 }

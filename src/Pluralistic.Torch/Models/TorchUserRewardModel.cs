@@ -1,3 +1,4 @@
+using Pluralistic.Torch.Managed;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Torch;
@@ -30,6 +31,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     private readonly ChunkedScorer _scorer;
     private readonly UserAdapter _adapter;
     private readonly AnchoredMethod? _anchored;
+    private readonly Lazy<IManagedScorer?> _managed;
     private bool _disposed;
 
     /// <summary>Creates a model that owns <paramref name="population"/>.</summary>
@@ -46,7 +48,8 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
             device,
             EvalAndFingerprint(population),
             ownsPopulation: true,
-            ownsStore)
+            ownsStore,
+            managed: null)
     {
     }
 
@@ -61,11 +64,12 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
             source.Device,
             source.Fingerprint,
             ownsPopulation: false,
-            ownsStore: false)
+            ownsStore: false,
+            source._managed)
     {
     }
 
-    private TorchUserRewardModel(nn.Module population, TorchModelInfo info, IUserStateStore store, Device device, string fingerprint, bool ownsPopulation, bool ownsStore)
+    private TorchUserRewardModel(nn.Module population, TorchModelInfo info, IUserStateStore store, Device device, string fingerprint, bool ownsPopulation, bool ownsStore, Lazy<IManagedScorer?>? managed)
     {
         _population = population;
         Info = info;
@@ -83,6 +87,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         _resolver = new UserStateResolver(store, info, fingerprint, hooks);
         _scorer = new ChunkedScorer(device, hooks);
         _adapter = new UserAdapter(store, info, _states, hooks);
+        _managed = managed ?? new Lazy<IManagedScorer?>(() => ManagedScoring.Compile(hooks));
     }
 
     /// <inheritdoc />
@@ -115,8 +120,17 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     IUserRewardModel IUserStateStoreAccessor.WithUserStateStore(IUserStateStore store) => WithUserStateStore(store);
 
     /// <inheritdoc />
-    public async Task<RewardMatrix> ScoreAsync(
-        IReadOnlyList<UserId> users, ResponseBatch responses, ScoringOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>Small requests take the method's managed forward when it has one (<see cref="ManagedScoring"/>), larger ones libtorch.</remarks>
+    public Task<RewardMatrix> ScoreAsync(
+        IReadOnlyList<UserId> users, ResponseBatch responses, ScoringOptions? options = null, CancellationToken cancellationToken = default) =>
+        ScoreCoreAsync(users, responses, options, managed: true, cancellationToken);
+
+    /// <summary>The managed scorer small requests take (compiled on first use), or <see langword="null"/> when the method has none.</summary>
+    internal IManagedScorer? ManagedScorer => _managed.Value;
+
+    /// <summary>Scores as the public overload does; without <paramref name="managed"/> on libtorch only (tests compare the two).</summary>
+    internal async Task<RewardMatrix> ScoreCoreAsync(
+        IReadOnlyList<UserId> users, ResponseBatch responses, ScoringOptions? options, bool managed, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(users);
@@ -128,7 +142,15 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         var values = new float[responses.Count * users.Count];
         if (users.Count > 0)
         {
-            _scorer.ScoreMatrix(responses, states, users.Count, values, cancellationToken);
+            var scorer = managed ? _managed.Value : null;
+            if (ManagedScoring.Takes(scorer, responses.Count, users.Count))
+            {
+                scorer!.ScoreMatrix(responses.Responses.Span, responses.Prompts.Span, responses.Count, states, users.Count, values);
+            }
+            else
+            {
+                _scorer.ScoreMatrix(responses, states, users.Count, values, cancellationToken);
+            }
         }
 
         return new RewardMatrix(users, responses.Count, values);
@@ -261,6 +283,16 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
 
     /// <inheritdoc />
     Tensor ITorchMethodHooks.ScoreMatrix(Tensor responses, Tensor? prompts, Tensor states) => ScoreMatrix(responses, prompts, states);
+
+    /// <summary>
+    /// The method's managed scoring forward (plain float arrays, no libtorch) that small requests take, compiled once
+    /// from the trained module on the first request; <see langword="null"/> (the default) keeps every request on libtorch.
+    /// </summary>
+    /// <returns>The scorer or <see langword="null"/>.</returns>
+    internal virtual IManagedScorer? CreateManagedScorer() => null;
+
+    /// <inheritdoc />
+    IManagedScorer? ITorchMethodHooks.CreateManagedScorer() => CreateManagedScorer();
 
     /// <summary>Scores row i of the responses for row i of the states: [B, d] x [B, S] -> [B].</summary>
     /// <param name="responses">[B, d].</param>

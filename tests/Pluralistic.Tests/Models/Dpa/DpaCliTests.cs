@@ -55,7 +55,7 @@ public class DpaCliTests(DpaCliWorkspace workspace) : IClassFixture<DpaCliWorksp
         for (var i = 0; i < 2; i++)
         {
             using var record = JsonDocument.Parse(lines[i]);
-            Assert.Equal(expected[i], record.RootElement.GetProperty("reward_chosen").GetDouble(), 5);
+            Assert.Equal(expected[i], record.RootElement.GetProperty("reward_chosen").GetDouble(), tolerance: 1e-5);
         }
     }
 
@@ -89,7 +89,7 @@ public class DpaCliTests(DpaCliWorkspace workspace) : IClassFixture<DpaCliWorksp
         for (var i = 0; i < 3; i++)
         {
             using var record = JsonDocument.Parse(predicted[i]);
-            Assert.Equal(expected[i], record.RootElement.GetProperty("reward_chosen").GetDouble(), 5);
+            Assert.Equal(expected[i], record.RootElement.GetProperty("reward_chosen").GetDouble(), tolerance: 1e-5);
         }
 
         // The same user without a direction on a record is still an unknown user: only directed records skip the state.

@@ -1,0 +1,62 @@
+using System.Numerics.Tensors;
+using Pluralistic.Torch.Managed;
+
+namespace Pluralistic.Models.Dpa;
+
+/// <summary>
+/// DPA's managed forward: the objectives r(x) of standardised [x ; prompt] (through the random tanh features when
+/// the regression uses them), weighted by the user's direction and the reward scale.
+/// </summary>
+internal static class DpaManagedScorer
+{
+    /// <summary>Compiles the network.</summary>
+    public static IManagedScorer Create(DpaNetwork network, double scale)
+    {
+        var mean = ManagedSequence.TensorValues(network, "input_mean");
+        var std = ManagedSequence.TensorValues(network, "input_std");
+        var objectives = ManagedSequence.Compile(network.ObjectiveHead);
+        var features = network.named_children().Where(c => c.name == "features").Select(c => c.module).FirstOrDefault() is { } random
+            ? new ManagedDense(ManagedSequence.TensorValues(random, "weight"), ManagedSequence.TensorValues(random, "bias"), objectives.Inputs, network.InputDimension)
+            : null;
+        var d = network.InputDimension;
+        return new ManagedFeatureScorer(
+            (rows, m, output) =>
+            {
+                var standardized = ManagedScoring.Rent((long)m * d);
+                var projected = features is null ? null : ManagedScoring.Rent((long)m * features.Outputs);
+                try
+                {
+                    for (var r = 0; r < m; r++)
+                    {
+                        var x = standardized.AsSpan(r * d, d);
+                        TensorPrimitives.Subtract(rows.Slice(r * d, d), mean, x);
+                        TensorPrimitives.Divide(x, std, x);
+                    }
+
+                    if (features is null)
+                    {
+                        objectives.Forward(standardized.AsSpan(0, m * d), m, output);
+                        return;
+                    }
+
+                    var f = projected!.AsSpan(0, m * features.Outputs);
+                    features.Apply(standardized.AsSpan(0, m * d), m, f);
+                    TensorPrimitives.Tanh(f, f);
+                    objectives.Forward(f, m, output);
+                }
+                finally
+                {
+                    ManagedScoring.Return(standardized);
+                    if (projected is not null)
+                    {
+                        ManagedScoring.Return(projected);
+                    }
+                }
+            },
+            d,
+            objectives.Outputs,
+            objectives.Work + (features?.Work ?? 0) + (2L * d),
+            objectives.Outputs,
+            (float)scale);
+    }
+}
