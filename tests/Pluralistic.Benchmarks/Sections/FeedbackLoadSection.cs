@@ -50,6 +50,9 @@ internal sealed class FeedbackLoadSection : BenchmarkSection
                     o.RunDirectory = run.FullName;
                     o.ApiKeys.Add("bench");
                     o.PermitsPerWindow = int.MaxValue;
+
+                    // The many-users row creates thousands of users: the default new-user budget per key would end it in 429s.
+                    o.MaxNewUsersPerKey = int.MaxValue;
                 },
                 cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -93,7 +96,7 @@ internal sealed class FeedbackLoadSection : BenchmarkSection
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
 
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at 127.0.0.1 serving the demo run (`TextDemoRun`: the {model.Metadata.Kind} model on the text preset, hashed n-gram embedder, its LiteDB store, user-state cache, libtorch at 1 thread). {Clients} concurrent HTTP/1.1 clients in the same process post `/feedback` (a pair never sent before in every request, one admin API key with its rate limit lifted) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error (a 409 included). *Many users*: every request names a new user (embed, infer from one pair, commit a new state). *One hot user*: every request names the same user; the server holds no lock while the model infers: a user's pairs queue and are adapted in batches (one adaptation per user at a time, committed by compare-and-swap), so concurrent pairs share an adaptation.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"`samples/RewardServer` on Kestrel at 127.0.0.1 serving the demo run (`TextDemoRun`: the {model.Metadata.Kind} model on the text preset, hashed n-gram embedder, its LiteDB store, user-state cache, libtorch at 1 thread). {Clients} concurrent HTTP/1.1 clients in the same process post `/feedback` (a pair never sent before in every request, one admin API key with its rate limit and new-user budget lifted) back to back for {duration.TotalSeconds:F0} s after a warm-up; every non-200 answer counts as an error (a 409 included). *Many users*: every request names a new user (embed, infer from one pair, commit a new state). *One hot user*: every request names the same user; the server holds no lock while the model infers: a user's pairs queue and are adapted in batches (one adaptation per user at a time, committed by compare-and-swap), so concurrent pairs share an adaptation.");
             text.AppendLine();
             text.AppendLine(table.ToString());
             text.AppendLine();
