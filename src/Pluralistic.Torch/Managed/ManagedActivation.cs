@@ -9,8 +9,8 @@ internal static class ManagedActivation
     private const float LeakySlope = 0.2f;
 
     // Highest power first: -1.26551223 + t (1.00002368 + t (0.37409196 + ...)).
-    private static readonly double[] ErfcCoefficients =
-        [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223];
+    private static readonly float[] ErfcCoefficients =
+        [0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f];
 
     /// <summary>Multiply-add equivalents of one evaluation (for the managed path's cost estimate).</summary>
     /// <param name="activation">Which.</param>
@@ -46,33 +46,53 @@ internal static class ManagedActivation
 
                 break;
             case Activation.Gelu:
-                foreach (ref var v in values)
-                {
-                    v = Gelu(v);
-                }
-
+                Gelu(values);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(activation));
         }
     }
 
-    /// <summary>The exact GELU, x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 (libtorch's default, not the tanh approximation).</summary>
-    private static float Gelu(float x) => 0.5f * x * (1f + Erf(x * 0.70710678f));
-
-    /// <summary>erf to within about 1.2e-7 (Numerical Recipes' erfc Chebyshev fit), in double for the exponent's range.</summary>
-    private static float Erf(float value)
+    /// <summary>
+    /// The exact GELU, x Phi(x) with Phi(x) = 1 - erfc(x / sqrt 2) / 2 (libtorch's default, not the tanh approximation),
+    /// in place. erfc is Numerical Recipes' Chebyshev fit (within about 1.2e-7), evaluated a chunk at a time with
+    /// vectorised span operations: a per-value scalar erf made the activation most of a small request's time.
+    /// </summary>
+    private static void Gelu(Span<float> values)
     {
-        double x = value;
-        var z = Math.Abs(x);
-        var t = 1 / (1 + (0.5 * z));
-        var poly = 0.0;
-        foreach (var c in ErfcCoefficients)
+        const int Chunk = 256;
+        Span<float> z = stackalloc float[Chunk];
+        Span<float> t = stackalloc float[Chunk];
+        Span<float> poly = stackalloc float[Chunk];
+        for (var start = 0; start < values.Length; start += Chunk)
         {
-            poly = (poly * t) + c;
-        }
+            var x = values.Slice(start, Math.Min(Chunk, values.Length - start));
+            var n = x.Length;
+            var zs = z[..n];
+            var ts = t[..n];
+            var ps = poly[..n];
+            TensorPrimitives.Abs(x, zs);
+            TensorPrimitives.Multiply(zs, 0.70710678f, zs);
+            TensorPrimitives.Multiply(zs, 0.5f, ts);
+            TensorPrimitives.Add(ts, 1f, ts);
+            TensorPrimitives.Reciprocal(ts, ts);
+            TensorPrimitives.Multiply(ts, ErfcCoefficients[0], ps);
+            TensorPrimitives.Add(ps, ErfcCoefficients[1], ps);
+            for (var k = 2; k < ErfcCoefficients.Length; k++)
+            {
+                TensorPrimitives.MultiplyAdd(ps, ts, ErfcCoefficients[k], ps);
+            }
 
-        var erfc = t * Math.Exp((-z * z) + poly);
-        return (float)(x >= 0 ? 1 - erfc : erfc - 1);
+            // erfc(|x| / sqrt 2) = t exp(poly - z^2); Phi(x) = 0.5 + copysign(0.5 - erfc / 2, x).
+            TensorPrimitives.Multiply(zs, zs, zs);
+            TensorPrimitives.Subtract(ps, zs, ps);
+            TensorPrimitives.Exp(ps, ps);
+            TensorPrimitives.Multiply(ps, ts, ps);
+            TensorPrimitives.Multiply(ps, -0.5f, ps);
+            TensorPrimitives.Add(ps, 0.5f, ps);
+            TensorPrimitives.CopySign(ps, x, ps);
+            TensorPrimitives.Add(ps, 0.5f, ps);
+            TensorPrimitives.Multiply(ps, x, x);
+        }
     }
 }
