@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Pluralistic.Torch.Modules;
 
 namespace Pluralistic.Torch.Managed;
@@ -60,6 +62,12 @@ internal static class ManagedActivation
     /// </summary>
     private static void Gelu(Span<float> values)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            GeluVectors(values);
+            return;
+        }
+
         const int Chunk = 256;
         Span<float> z = stackalloc float[Chunk];
         Span<float> t = stackalloc float[Chunk];
@@ -94,5 +102,46 @@ internal static class ManagedActivation
             TensorPrimitives.Add(ps, 0.5f, ps);
             TensorPrimitives.Multiply(ps, x, x);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Gelu"/> sixteen values at a time with every step in registers (the span form above makes some twenty
+    /// passes over memory); the last partial vector goes through a zero-padded copy.
+    /// </summary>
+    private static void GeluVectors(Span<float> values)
+    {
+        var width = Vector512<float>.Count;
+        ref var first = ref MemoryMarshal.GetReference(values);
+        var i = 0;
+        for (; i <= values.Length - width; i += width)
+        {
+            GeluVector(Vector512.LoadUnsafe(ref first, (nuint)i)).StoreUnsafe(ref first, (nuint)i);
+        }
+
+        if (i < values.Length)
+        {
+            Span<float> tail = stackalloc float[width];
+            tail.Clear();
+            var rest = values[i..];
+            rest.CopyTo(tail);
+            GeluVector(Vector512.Create<float>(tail)).CopyTo(tail);
+            tail[..rest.Length].CopyTo(rest);
+        }
+    }
+
+    private static Vector512<float> GeluVector(Vector512<float> x)
+    {
+        var z = Vector512.Abs(x) * 0.70710678f;
+        var t = Vector512<float>.One / Vector512.FusedMultiplyAdd(z, Vector512.Create(0.5f), Vector512<float>.One);
+        var poly = Vector512.FusedMultiplyAdd(t, Vector512.Create(ErfcCoefficients[0]), Vector512.Create(ErfcCoefficients[1]));
+        for (var k = 2; k < ErfcCoefficients.Length; k++)
+        {
+            poly = Vector512.FusedMultiplyAdd(poly, t, Vector512.Create(ErfcCoefficients[k]));
+        }
+
+        // erfc(|x| / sqrt 2) = t exp(poly - z^2); Phi(x) = 0.5 + copysign(0.5 - erfc / 2, x).
+        var erfc = t * Vector512.Exp(poly - (z * z));
+        var half = Vector512.Create(0.5f);
+        return x * (half + Vector512.CopySign(Vector512.FusedMultiplyAdd(erfc, Vector512.Create(-0.5f), half), x));
     }
 }
