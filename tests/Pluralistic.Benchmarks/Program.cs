@@ -23,6 +23,7 @@ BenchmarkSection[] all =
 [
     new AccuracySection(),
     new ParaphraseSection(),
+    new ParaphraseCeilingSection(),
     new CompareSection(),
     new RealDataSection(),
     new LinearBaselineSection(),

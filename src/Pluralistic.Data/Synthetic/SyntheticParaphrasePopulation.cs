@@ -14,7 +14,7 @@ namespace Pluralistic.Data;
 /// different sides, so no single reward and no single axis explains them. Records carry <c>topic</c> and
 /// <c>pair</c> keys (ignored by training, kept for analysis).
 /// </summary>
-public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
+public sealed partial class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
 {
     /// <summary>The preset name.</summary>
     public const string PresetName = "paraphrase";
@@ -54,6 +54,9 @@ public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
 
     private readonly Dictionary<UserId, Taste> _users = [];
 
+    // What every unseen record says beneath its sentences (the latent answers), in TestUnseen order: ContextBayes reads it.
+    private readonly List<LatentPair> _unseenLatent;
+
     private SyntheticParaphrasePopulation(SyntheticPopulationOptions options)
         : base(options)
     {
@@ -72,6 +75,7 @@ public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
         Train = train.Select(s => s.Record).ToList();
         TestSeen = testSeen.Select(s => s.Record).ToList();
         TestUnseen = testUnseen.Select(s => s.Record).ToList();
+        _unseenLatent = testUnseen.Select(s => s.Latent).ToList();
         Oracle = CreateOracle(Groups.ToDictionary(g => g.Name, g => g.Share), Summarize(train), Summarize(testSeen), Summarize(testUnseen));
     }
 
@@ -180,7 +184,7 @@ public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
                     },
                 };
                 var populationMargin = mean.Reward(topic, chosen) - mean.Reward(topic, rejected);
-                samples.Add(new Sample(record, taste.Group, (aWins ? margin : -margin) > 0, populationMargin > 0));
+                samples.Add(new Sample(record, taste.Group, (aWins ? margin : -margin) > 0, populationMargin > 0, new LatentPair(taste.Group, kind, topic, chosen, rejected)));
             }
         }
 
@@ -219,7 +223,10 @@ public sealed class SyntheticParaphrasePopulation : SyntheticTextPopulationBase
     private static OracleSplit Summarize(List<Sample> samples) =>
         OracleSample.Summarize(samples.Select(s => new OracleSample(s.Group, s.OracleCorrect, s.SingleCorrect)).ToList(), GroupNames);
 
-    private sealed record Sample(PreferenceRecord Record, int Group, bool OracleCorrect, bool SingleCorrect);
+    private sealed record Sample(PreferenceRecord Record, int Group, bool OracleCorrect, bool SingleCorrect, LatentPair Latent);
+
+    /// <summary>A record's latent content: the user's group, the pair's kind, the prompt's topic and the two latent answers (chosen first).</summary>
+    private sealed record LatentPair(int Group, string Kind, ParaphraseTopic PromptTopic, Candidate Chosen, Candidate Rejected);
 
     private sealed record Candidate(ParaphraseTopic Topic, ParaphraseAnswer Answer);
 

@@ -5,9 +5,11 @@ namespace Pluralistic.Evaluation;
 /// real deployment knows, and fits one linear Bradley-Terry reward per group on the response vectors (L2 prior centred
 /// on the population's, strength picked on a quarter of the group's pairs held out). Every user is scored with their
 /// group's reward, with or without context. Prompt vectors are not used, so pairs that only differ in how well they answer
-/// the prompt are beyond it. On pairs where a population's groups disagree it shows how far a linear reward on these
-/// vectors carries a group's taste when personalisation itself is perfect: a shortfall there is the text embedder's (what
-/// its vectors carry), not any method's.
+/// the prompt are beyond it. On pairs where a population's groups disagree it shows what one such fit per group makes of
+/// the vectors when the grouping itself is perfect. It is not a bound on what the vectors carry: its prior strength is
+/// chosen on held-out pairs of every kind, and on the paraphrase preset a direction learned from training phrasings
+/// alone separates the sides of reworded test answers far better than its contested column (docs/benchmarks.md, "what
+/// 10 pairs allow").
 /// </summary>
 public sealed class GroupLinearReference : ReferenceModel
 {
@@ -18,7 +20,7 @@ public sealed class GroupLinearReference : ReferenceModel
     public override string Name => ReferenceName;
 
     /// <inheritdoc />
-    public override string Description => "knows each user's group (synthetic data only): one linear Bradley-Terry reward per group on the response vectors (prompts unused): how far these vectors carry a group's taste";
+    public override string Description => "knows each user's group (synthetic data only): one linear Bradley-Terry reward per group on the response vectors (prompts unused): what one regularised linear fit per group makes of these vectors";
 
     /// <inheritdoc />
     public override string? NotApplicableReason(PreferenceDataset train, PreferenceItems? items)

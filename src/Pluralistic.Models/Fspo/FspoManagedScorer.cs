@@ -18,6 +18,9 @@ internal sealed class FspoManagedScorer(ManagedConditionedHead head) : IManagedS
     public long Work(int responses, int users) => head.Work(responses, users);
 
     /// <inheritdoc />
+    public long MaxWork => head.MaxWork;
+
+    /// <inheritdoc />
     public void ScoreMatrix(ReadOnlySpan<float> responses, ReadOnlySpan<float> prompts, int m, ReadOnlySpan<float> states, int n, Span<float> destination) =>
         head.Matrix(responses, prompts, m, states[..(n * StateSize)], n, destination);
 }

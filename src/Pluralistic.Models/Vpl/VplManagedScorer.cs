@@ -25,6 +25,9 @@ internal sealed class VplManagedScorer(ManagedConditionedHead head) : IManagedSc
     public long Work(int responses, int users) => head.Work(responses, users);
 
     /// <inheritdoc />
+    public long MaxWork => head.MaxWork;
+
+    /// <inheritdoc />
     public void ScoreMatrix(ReadOnlySpan<float> responses, ReadOnlySpan<float> prompts, int m, ReadOnlySpan<float> states, int n, Span<float> destination)
     {
         var latents = ManagedScoring.Rent((long)n * _latent);

@@ -17,6 +17,12 @@ internal interface IManagedScorer
     /// <returns>The estimated work, compared with <see cref="ManagedScoring.MaxWork"/>.</returns>
     long Work(int responses, int users);
 
+    /// <summary>
+    /// The most <see cref="Work"/> of a request this scorer takes instead of libtorch on the CPU: <see cref="ManagedScoring.MaxWork"/>
+    /// unless its kernels keep pace with libtorch's at every size.
+    /// </summary>
+    long MaxWork => ManagedScoring.MaxWork;
+
     /// <summary>Scores M responses for N users: [M, d] x [N, S] -> [M, N], row-major.</summary>
     /// <param name="responses">[M, d].</param>
     /// <param name="prompts">[M, dp] (empty without prompts).</param>

@@ -30,6 +30,9 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
     public long Work(int responses, int users) => _method.Work(responses, users) + _method.Work(responses, 1) + (responses * _anchor.Work);
 
     /// <inheritdoc />
+    public long MaxWork => _method.MaxWork;
+
+    /// <inheritdoc />
     public void ScoreMatrix(ReadOnlySpan<float> responses, ReadOnlySpan<float> prompts, int m, ReadOnlySpan<float> states, int n, Span<float> destination)
     {
         var size = _method.StateSize;

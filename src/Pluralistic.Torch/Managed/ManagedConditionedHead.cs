@@ -5,8 +5,10 @@ namespace Pluralistic.Torch.Managed;
 
 /// <summary>
 /// The managed form of a <see cref="ConditionedRewardHead"/>: <c>r = (V c + w_0) . h(W_x x + W_c c + b) + b_0</c>.
-/// The inputs are projected once per request; each condition adds its projection, runs the hidden layers over the M
-/// rows and weighs them with its own output weights.
+/// The inputs are projected once per request and the conditions once each. A head with one hidden layer and a
+/// nonlinearity <see cref="ManagedConditionedPairs"/> computes in registers scores every pair in that fused pass, at
+/// any size (its <see cref="MaxWork"/> is unbounded); otherwise each condition adds its projection, runs the hidden
+/// layers over the M rows and weighs them with its own output weights.
 /// </summary>
 internal sealed class ManagedConditionedHead
 {
@@ -14,6 +16,7 @@ internal sealed class ManagedConditionedHead
     private readonly ManagedDense _condition;
     private readonly ManagedSequence _hidden;
     private readonly ManagedDense _output;
+    private readonly Activation? _fused;
 
     /// <summary>Compiles the head from its weights (parameter names are the weights file's keys).</summary>
     /// <param name="head">The trained head.</param>
@@ -26,10 +29,17 @@ internal sealed class ManagedConditionedHead
         _output = Linear(children["output"]);
         _hidden = ManagedSequence.Compile(children["hidden"].children(), _input.Outputs);
         ConditionFeatures = head.ConditionFeatures;
+        _fused = ManagedConditionedPairs.Supports(_hidden.OnlyActivation) ? _hidden.OnlyActivation : null;
     }
 
     /// <summary>Condition features.</summary>
     public int ConditionFeatures { get; }
+
+    /// <summary>
+    /// The most work of a request this head scores instead of libtorch: unbounded with the fused pass, whose cost is
+    /// the arithmetic at every size, else <see cref="ManagedScoring.MaxWork"/>.
+    /// </summary>
+    public long MaxWork => _fused is null ? ManagedScoring.MaxWork : long.MaxValue;
 
     /// <summary>Multiply-add equivalents of M inputs for N conditions.</summary>
     public long Work(int m, int n) => ((long)m * _input.Work) + ((long)n * (_condition.Work + _output.Work)) + ((long)m * n * (_hidden.Work + _hidden.Outputs));
@@ -65,6 +75,12 @@ internal sealed class ManagedConditionedHead
     /// <param name="destination">Receives [M, N].</param>
     public void Matrix(ReadOnlySpan<float> inputs, int m, ReadOnlySpan<float> conditions, int n, Span<float> destination)
     {
+        if (_fused is { } activation)
+        {
+            Fused(activation, inputs, m, conditions, n, destination);
+            return;
+        }
+
         var width = _input.Outputs;
         var last = _hidden.Outputs;
         var projected = ManagedScoring.Rent((long)m * width);
@@ -99,6 +115,28 @@ internal sealed class ManagedConditionedHead
             ManagedScoring.Return(first);
             ManagedScoring.Return(features);
             ManagedScoring.Return(scratch);
+        }
+    }
+
+    /// <summary>Projects the inputs and the conditions once each, then scores every pair in one fused pass.</summary>
+    private void Fused(Activation activation, ReadOnlySpan<float> inputs, int m, ReadOnlySpan<float> conditions, int n, Span<float> destination)
+    {
+        var width = _input.Outputs;
+        var projected = ManagedScoring.Rent((long)m * width);
+        var shifts = ManagedScoring.Rent((long)n * width);
+        var outputs = ManagedScoring.Rent((long)n * _output.Outputs);
+        try
+        {
+            _input.Apply(inputs, m, projected);
+            _condition.Apply(conditions, n, shifts);
+            _output.Apply(conditions, n, outputs);
+            ManagedConditionedPairs.Score(activation, projected.AsSpan(0, m * width), m, shifts.AsSpan(0, n * width), outputs.AsSpan(0, n * _output.Outputs), n, width, destination);
+        }
+        finally
+        {
+            ManagedScoring.Return(projected);
+            ManagedScoring.Return(shifts);
+            ManagedScoring.Return(outputs);
         }
     }
 

@@ -9,7 +9,9 @@ namespace Pluralistic.Torch.Managed;
 /// here, so such a request costs at most a few hundred microseconds, the range where libtorch's fixed cost per call
 /// (tensor creation, dispose scopes, per-operation dispatch: 300-600 µs by kind on this machine) dominates. One user x
 /// 64 candidates of 768 floats through a 64-wide hidden layer is about 3.2 million (DPA's two 128-wide layers 7.8
-/// million, MaxMin's K heads K x 3.2 million); 1024 x 1000 stays with libtorch's threaded kernels for every built-in kind.
+/// million, MaxMin's K heads K x 3.2 million). A scorer whose kernels keep pace with libtorch's at every size raises its
+/// own limit (<see cref="IManagedScorer.MaxWork"/>: VPL's and FSPO's one-hidden-layer heads score 1024 x 1000 in one
+/// fused pass) on the CPU; on another device larger requests stay with libtorch.
 /// </summary>
 internal static class ManagedScoring
 {
@@ -17,8 +19,12 @@ internal static class ManagedScoring
     public const long MaxWork = 1L << 24;
 
     /// <summary>Whether <paramref name="scorer"/> should score <paramref name="responses"/> x <paramref name="users"/>.</summary>
-    public static bool Takes(IManagedScorer? scorer, int responses, int users) =>
-        scorer is not null && responses > 0 && users > 0 && scorer.Work(responses, users) <= MaxWork;
+    /// <param name="scorer">The method's managed scorer, if any.</param>
+    /// <param name="responses">M.</param>
+    /// <param name="users">N.</param>
+    /// <param name="cpu">Whether the model's libtorch path runs on the CPU (elsewhere only small requests go managed).</param>
+    public static bool Takes(IManagedScorer? scorer, int responses, int users, bool cpu = true) =>
+        scorer is not null && responses > 0 && users > 0 && scorer.Work(responses, users) <= (cpu ? Math.Max(scorer.MaxWork, MaxWork) : MaxWork);
 
     /// <summary>Compiles a method's managed scorer; a module with a part that has no managed form keeps libtorch.</summary>
     /// <param name="method">The method's hooks.</param>

@@ -49,6 +49,9 @@ internal sealed class ManagedSequence
     /// <summary>Multiply-add equivalents per row.</summary>
     public long Work { get; }
 
+    /// <summary>The nonlinearity when the chain is that one step and nothing else (a conditioned head with one hidden layer), else <see langword="null"/>.</summary>
+    public Activation? OnlyActivation => _steps is [{ Dense: null } step] ? step.Activation : null;
+
     /// <summary>Compiles the modules of a chain (Linear, activations, dropout), in order.</summary>
     /// <param name="modules">The modules.</param>
     /// <param name="inputs">Input features.</param>

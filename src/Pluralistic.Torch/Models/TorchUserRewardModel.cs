@@ -120,7 +120,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     IUserRewardModel IUserStateStoreAccessor.WithUserStateStore(IUserStateStore store) => WithUserStateStore(store);
 
     /// <inheritdoc />
-    /// <remarks>Small requests take the method's managed forward when it has one (<see cref="ManagedScoring"/>), larger ones libtorch.</remarks>
+    /// <remarks>Small requests take the method's managed forward when it has one (<see cref="ManagedScoring"/>), and on the CPU so does any request its kernels keep pace with libtorch on (<see cref="IManagedScorer.MaxWork"/>); the rest libtorch.</remarks>
     public Task<RewardMatrix> ScoreAsync(
         IReadOnlyList<UserId> users, ResponseBatch responses, ScoringOptions? options = null, CancellationToken cancellationToken = default) =>
         ScoreCoreAsync(users, responses, options, managed: true, cancellationToken);
@@ -143,7 +143,7 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         if (users.Count > 0)
         {
             var scorer = managed ? _managed.Value : null;
-            if (ManagedScoring.Takes(scorer, responses.Count, users.Count))
+            if (ManagedScoring.Takes(scorer, responses.Count, users.Count, Device.type == TorchSharp.DeviceType.CPU))
             {
                 scorer!.ScoreMatrix(responses.Responses.Span, responses.Prompts.Span, responses.Count, states, users.Count, values);
             }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Pluralistic.Data;
 using Pluralistic.Models;
 using Pluralistic.Models.Dpa;
@@ -100,13 +101,41 @@ public class ManagedScoringTests
     public void Large_requests_stay_on_libtorch_and_small_ones_take_the_managed_path()
     {
         var population = Populations.SmallGroups;
-        var method = RewardModelKinds.BuiltIn.Get("vpl");
+        var method = RewardModelKinds.BuiltIn.Get(DpaRewardModel.KindName);
         using var model = method.Train(method.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, Epochs = 1 }, population.ToDataset(population.Train));
         var scorer = model.ManagedScorer;
         Assert.NotNull(scorer);
         Assert.True(ManagedScoring.Takes(scorer, 64, 1));
         Assert.False(ManagedScoring.Takes(scorer, 1024, 1000));
         Assert.False(ManagedScoring.Takes(null, 1, 1));
+    }
+
+    public static TheoryData<string, bool> ConditionedKinds => new() { { "vpl", false }, { "vpl", true }, { "fspo", false }, { "fspo", true } };
+
+    [Theory]
+    [MemberData(nameof(ConditionedKinds))]
+    public async Task Large_vpl_and_fspo_requests_take_the_fused_managed_pass_on_the_cpu_and_equal_libtorch(string kind, bool anchored)
+    {
+        // 1024 responses x every seen and adapted user is past ManagedScoring.MaxWork: only the fused pass takes it.
+        var population = Populations.SmallGroups;
+        var method = RewardModelKinds.BuiltIn.Get(kind);
+        var train = population.ToDataset(population.Train);
+        using var model = method.Train(method.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, Epochs = 1, PopulationAnchor = anchored }, train);
+        var unseen = population.ToDataset(population.TestUnseen);
+        await model.AdaptAsync(unseen);
+        List<UserId> users = [.. train.Users, .. unseen.Users];
+        var scorer = model.ManagedScorer;
+        Assert.NotNull(scorer);
+        Assert.True(scorer.Work(1024, users.Count) > ManagedScoring.MaxWork);
+        Assert.False(ManagedScoring.Takes(scorer, 1024, users.Count, cpu: false));
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Assert.False(ManagedScoring.Takes(scorer, 1024, users.Count));
+            return;
+        }
+
+        Assert.True(ManagedScoring.Takes(scorer, 1024, 1000));
+        await AssertSameAsync(model, users, population.SampleResponses(1024, seed: 8), ScoringOptions.Default);
     }
 
     private static async Task AssertSameAsync(TorchUserRewardModel model, List<UserId> users, ResponseBatch responses, ScoringOptions options)

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Pluralistic.Data;
+using Pluralistic.Evaluation;
+using Pluralistic.Experiments;
+using Pluralistic.Runs;
+
+namespace Pluralistic.Benchmarks.Sections;
+
+/// <summary>
+/// Where the paraphrase preset's shortfall lies: how far its unseen users can be served from 10 context pairs at all
+/// (the Bayes ceiling of a reader who knows the generator and perceives every sentence perfectly), whether the
+/// embedders' vectors separate the sides of reworded answers (a probe), and where the methods lose, by kind of pair.
+/// </summary>
+internal sealed class ParaphraseCeilingSection : BenchmarkSection
+{
+    private static readonly string[] Embedders = [TextEmbedderKinds.MiniLm, TextEmbedderKinds.Hashed];
+    private static readonly string[] PairKinds = [SyntheticParaphrasePopulation.ContestedPair, SyntheticParaphrasePopulation.QualityPair, SyntheticParaphrasePopulation.OffTopicPair];
+
+    public override string Id => "paraphrase-ceiling";
+
+    public override string Title => "Paraphrased text: what 10 pairs allow, what the vectors carry, where the methods lose";
+
+    public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        int[] seeds = context.Quick ? [context.Seed] : [context.Seed, context.Seed + 1];
+        const int ContextPairs = 10;
+        var text = new StringBuilder();
+        var bayesWorst = new List<double>();
+        var probeLowest = new Dictionary<string, double>(StringComparer.Ordinal);
+        var methodWorst = new List<double>();
+        text.AppendLine(CultureInfo.InvariantCulture, $"The paraphrase preset above (same sizes and seeds). *Bayes* predicts each unseen user's queries from the posterior over hidden tastes given the user's first k pairs, with the generator itself as the prior (group shares, stance strengths, mavericks) and perfect perception (it knows which latent answer every sentence is): no method can expect more from the same context; k = 0 is the best any population-level reward can do. Same queries as every method's *unseen after 10* ({ContextPairs} context pairs, the rest scored).");
+        text.AppendLine();
+        text.AppendLine("| seed | context pairs k | Bayes, all queries | worst group | contested | quality | off-topic |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var seed in seeds)
+        {
+            var population = SyntheticParaphrasePopulation.Generate(context.PopulationSizes with { Seed = seed });
+            foreach (var k in new[] { 0, 1, 3, ContextPairs })
+            {
+                context.Log($"  paraphrase-ceiling: Bayes, seed {seed}, k {k}");
+                var bayes = population.ContextBayes(k);
+                var (group, worst) = bayes.WorstGroup;
+                if (k == ContextPairs)
+                {
+                    bayesWorst.Add(worst);
+                }
+
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {seed} | {k} | {MetricsFormat.Percent(bayes.Accuracy)} | {group} {MetricsFormat.Percent(worst)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(bayes.PerPairKind.GetValueOrDefault(p, double.NaN))))} |");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("**Do the vectors carry the sides?** For every contested topic, a direction is fitted on the *training* phrasings only (the difference of the two sides' mean vectors) and ranks every pair of *test* phrasings (one per side, worded differently from every training sentence): the share ranked the right way round. 100% means one linear reading of the vectors tells the sides of reworded answers apart without error.");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| embedder | {string.Join(" | ", SyntheticParaphrasePopulation.ContestedTopics)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(SyntheticParaphrasePopulation.ContestedTopics.Select(_ => "---|"))}");
+        foreach (var name in Embedders)
+        {
+            context.Log($"  paraphrase-ceiling: probe, {name}");
+            var train = SyntheticParaphrasePopulation.ContestedPhrasings(test: false);
+            var test = SyntheticParaphrasePopulation.ContestedPhrasings(test: true);
+            using var embedder = TextEmbedderKinds.Get(name).Create([.. train.SelectMany(t => t.FirstSide.Concat(t.SecondSide))]);
+            var cells = new List<string>();
+            for (var t = 0; t < train.Count; t++)
+            {
+                var direction = Difference(Mean(await EmbedAsync(embedder, train[t].FirstSide, cancellationToken).ConfigureAwait(false)), Mean(await EmbedAsync(embedder, train[t].SecondSide, cancellationToken).ConfigureAwait(false)));
+                var first = await EmbedAsync(embedder, test[t].FirstSide, cancellationToken).ConfigureAwait(false);
+                var second = await EmbedAsync(embedder, test[t].SecondSide, cancellationToken).ConfigureAwait(false);
+                var right = first.Sum(a => second.Count(b => TensorPrimitives.Dot(direction, a) > TensorPrimitives.Dot(direction, b)));
+                var share = (double)right / (first.Count * second.Count);
+                probeLowest[name] = Math.Min(probeLowest.GetValueOrDefault(name, 1.0), share);
+                cells.Add(MetricsFormat.Percent(share));
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {string.Join(" | ", cells)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"**Where the methods lose.** Bradley-Terry and DPA (the best worst group in the table above) with the sentence encoder and default options, unseen users after {ContextPairs} context pairs, by kind of pair, beside Bayes on the same queries:");
+        text.AppendLine();
+        text.AppendLine("| seed | model | all queries | worst group | contested | quality | off-topic |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var seed in seeds)
+        {
+            context.Log($"  paraphrase-ceiling: methods by pair kind, seed {seed}");
+            var options = new ExperimentOptions
+            {
+                Presets = [SyntheticParaphrasePopulation.PresetName],
+                Seed = seed,
+                Device = "cpu",
+                ContextPairs = ContextPairs,
+                TextEmbedder = TextEmbedderKinds.MiniLm,
+                Population = context.PopulationSizes,
+                Models = ["bt", "dpa"],
+            };
+            var sizes = context.PopulationSizes with { Seed = seed };
+            var kinds = PreparedPopulation.GenerateText(SyntheticParaphrasePopulation.PresetName, sizes)!.TestUnseen
+                .Select(r => r.ExtensionData![SyntheticParaphrasePopulation.PairKey].GetString()!).ToArray();
+            var prepared = await PreparedPopulation.CreateAsync(SyntheticParaphrasePopulation.PresetName, sizes, TextEmbedderKinds.MiniLm, cancellationToken).ConfigureAwait(false);
+            using (prepared.Embedder)
+            {
+                foreach (var row in (await PopulationExperiment.RunAsync(prepared, options, null, cancellationToken).ConfigureAwait(false)).Rows)
+                {
+                    var byKind = ByKind(row.UnseenEvaluation, kinds);
+                    if (!row.IsBaseline)
+                    {
+                        methodWorst.Add(row.Unseen.WorstGroupAccuracy ?? double.NaN);
+                    }
+
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {seed} | {row.Model} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(byKind.GetValueOrDefault(p, double.NaN))))} |");
+                }
+            }
+
+            var bayes = SyntheticParaphrasePopulation.Generate(sizes).ContextBayes(ContextPairs);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {seed} | Bayes | {MetricsFormat.Percent(bayes.Accuracy)} | {bayes.WorstGroup.Group} {MetricsFormat.Percent(bayes.WorstGroup.Accuracy)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(bayes.PerPairKind.GetValueOrDefault(p, double.NaN))))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Reading: after {ContextPairs} context pairs the Bayes ceiling's worst group is {MetricsFormat.Percent(bayesWorst.Min())}-{MetricsFormat.Percent(bayesWorst.Max())} over the seeds, DPA's {MetricsFormat.Percent(methodWorst.Min())}-{MetricsFormat.Percent(methodWorst.Max())}; one linear direction learned from training phrasings ranks the sides of reworded test answers right in at least {MetricsFormat.Percent(probeLowest[TextEmbedderKinds.MiniLm])} of pairs with the sentence encoder ({MetricsFormat.Percent(probeLowest[TextEmbedderKinds.Hashed])} with hashed n-grams). Where the ceiling is high and the vectors separate the sides, the gap is the methods': on contested pairs (reading a new user's side from a few pairs and carrying it to topics the context did not cover) and on the pairs everyone ranks alike (answers to another question, dismissive answers), which the shared reward learns only partly from the training pairs' wording.");
+        return text.ToString();
+    }
+
+    private static async Task<List<float[]>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+        [.. (await embedder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false)).Select(e => e.Vector.ToArray())];
+
+    private static float[] Mean(List<float[]> vectors)
+    {
+        var mean = new float[vectors[0].Length];
+        foreach (var v in vectors)
+        {
+            TensorPrimitives.Add(mean, v, mean);
+        }
+
+        TensorPrimitives.Divide(mean, vectors.Count, mean);
+        return mean;
+    }
+
+    private static float[] Difference(float[] a, float[] b)
+    {
+        var d = new float[a.Length];
+        TensorPrimitives.Subtract(a, b, d);
+        return d;
+    }
+
+    private static Dictionary<string, double> ByKind(EvaluationResult evaluation, string[] kinds)
+    {
+        var tally = new Dictionary<string, (int Right, int Count)>(StringComparer.Ordinal);
+        for (var j = 0; j < evaluation.Records.Count; j++)
+        {
+            var kind = kinds[evaluation.Records[j]];
+            var right = evaluation.Predictions.RewardChosen[j] > evaluation.Predictions.RewardRejected[j] ? 1 : 0;
+            tally[kind] = tally.TryGetValue(kind, out var t) ? (t.Right + right, t.Count + 1) : (right, 1);
+        }
+
+        return tally.ToDictionary(t => t.Key, t => (double)t.Value.Right / t.Value.Count, StringComparer.Ordinal);
+    }
+}
