@@ -15,7 +15,8 @@ namespace Pluralistic.Torch.Managed;
 /// </summary>
 internal sealed class ManagedDense
 {
-    private const int BlockRows = 4;
+    /// <summary>Rows of one register block: a caller that splits rows keeps its ranges multiples of it.</summary>
+    public const int BlockRows = 4;
 
     private static readonly int Width = Vector512<float>.Count;
 

@@ -3,7 +3,9 @@ namespace Pluralistic.Torch.Managed;
 /// <summary>
 /// The managed scorer of methods whose reward is a user-weighted sum of per-response features:
 /// <c>r(x; s) = scale * f(x) . s</c> (DPA's objectives, MaxMin's heads), or <c>scale * f(x)</c> for every user when
-/// states are empty (the Bradley-Terry baseline). The method supplies f over <c>[response ; prompt]</c> rows.
+/// states are empty (the Bradley-Terry baseline). The method supplies f over <c>[response ; prompt]</c> rows. A request
+/// large enough is split by rows over the cores once (<see cref="ManagedParallel"/>): f and the users' rewards of a
+/// range run on one worker, and the layers inside f do not split again.
 /// </summary>
 /// <param name="features">f: [M, d + dp] rows to [M, F], row-major.</param>
 /// <param name="inputs">d + dp.</param>
@@ -42,7 +44,7 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
             {
                 // The request's rows are split over the cores once, features and users' rewards together.
                 var (xs, ss, ys, stateLength) = ((nint)x, (nint)s, (nint)y, states.Length);
-                ManagedParallel.For(m, 4, Work(m, n), (first, rowCount) => Score(
+                ManagedParallel.For(m, ManagedDense.BlockRows, Work(m, n), (first, rowCount) => Score(
                     new ReadOnlySpan<float>((float*)xs + ((long)first * inputs), rowCount * inputs),
                     rowCount,
                     new ReadOnlySpan<float>((float*)ss, stateLength),
