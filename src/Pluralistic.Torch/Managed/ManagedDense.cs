@@ -6,24 +6,27 @@ namespace Pluralistic.Torch.Managed;
 
 /// <summary>
 /// A dense layer y = W x + b over plain float arrays: the weights row-major [outputs, inputs] as libtorch's
-/// <c>Linear</c> keeps them (and transposed, [inputs, outputs], for the blocked kernel), read-only after construction
-/// and safe to share between threads. Where the machine has 512-bit vectors, blocks of 4 rows x 32 outputs are
-/// accumulated in registers (each input value broadcast against two weight vectors: eight multiply-adds per six
-/// loads, no horizontal sums), split over the cores when a call has enough work; the remaining rows and outputs use
-/// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
+/// <c>Linear</c> keeps them (and transposed, [inputs, outputs] padded to whole vectors, for the blocked kernels),
+/// read-only after construction and safe to share between threads. Where the machine has 512-bit vectors, blocks of
+/// 4 rows x 32 outputs (or x 16 for a narrow layer's last block) are accumulated in registers starting from the bias
+/// (each input value broadcast against the block's weight vectors: no horizontal sums, no separate bias pass), split
+/// over the cores when nothing above has split the call (<see cref="ManagedParallel"/>); the remaining rows, and
+/// layers narrower than 8 outputs, use <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>.
 /// </summary>
 internal sealed class ManagedDense
 {
-    private const int BlockRows = 4;
+    /// <summary>Rows of one register block: a caller that splits rows keeps its ranges multiples of it.</summary>
+    public const int BlockRows = 4;
 
-    /// <summary>Multiply-adds of one call above which its blocks are split over the cores.</summary>
-    private const long ParallelWork = 1L << 20;
-
-    private static readonly int BlockColumns = 2 * Vector512<float>.Count;
+    private static readonly int Width = Vector512<float>.Count;
 
     private readonly float[] _weights;
-    private readonly float[]? _transposed;
     private readonly float[]? _bias;
+
+    // [inputs, _stride] with zero columns past Outputs, and the bias padded to _stride (zeros without one).
+    private readonly float[]? _transposed;
+    private readonly float[]? _start;
+    private readonly int _stride;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="weights">[outputs, inputs], row-major.</param>
@@ -41,16 +44,22 @@ internal sealed class ManagedDense
         _bias = bias;
         Outputs = outputs;
         Inputs = inputs;
-        if (Vector512.IsHardwareAccelerated && outputs >= BlockColumns)
+
+        // A 16-wide block of a narrower layer wastes at most half its multiply-adds; below that the dot products win.
+        if (Vector512.IsHardwareAccelerated && 2 * outputs >= Width)
         {
-            _transposed = new float[inputs * outputs];
+            _stride = (outputs + Width - 1) / Width * Width;
+            _transposed = new float[inputs * _stride];
             for (var j = 0; j < outputs; j++)
             {
                 for (var k = 0; k < inputs; k++)
                 {
-                    _transposed[(k * outputs) + j] = weights[(j * inputs) + k];
+                    _transposed[(k * _stride) + j] = weights[(j * inputs) + k];
                 }
             }
+
+            _start = new float[_stride];
+            bias?.CopyTo(_start, 0);
         }
     }
 
@@ -66,6 +75,28 @@ internal sealed class ManagedDense
     /// <summary>Row <paramref name="output"/> of the weights.</summary>
     public ReadOnlySpan<float> Row(int output) => _weights.AsSpan(output * Inputs, Inputs);
 
+    /// <summary>
+    /// The same layer applied to inputs divided by <paramref name="divisors"/> beforehand: W' = W / divisors (per
+    /// input column), the same bias. Lets a caller fold a standardisation's division into the weights once.
+    /// </summary>
+    /// <param name="divisors">[inputs], nonzero.</param>
+    /// <returns>The new layer.</returns>
+    public ManagedDense DivideInputs(ReadOnlySpan<float> divisors)
+    {
+        if (divisors.Length != Inputs)
+        {
+            throw new ArgumentException($"a layer of {Inputs} inputs needs {Inputs} divisors, not {divisors.Length}", nameof(divisors));
+        }
+
+        var weights = new float[_weights.Length];
+        for (var j = 0; j < Outputs; j++)
+        {
+            TensorPrimitives.Divide(Row(j), divisors, weights.AsSpan(j * Inputs, Inputs));
+        }
+
+        return new ManagedDense(weights, _bias, Outputs, Inputs);
+    }
+
     /// <summary>Applies the layer to <paramref name="rows"/> rows: [rows, inputs] to [rows, outputs].</summary>
     /// <param name="input">[rows, inputs], row-major.</param>
     /// <param name="rows">The number of rows.</param>
@@ -74,68 +105,88 @@ internal sealed class ManagedDense
     {
         var o = Outputs;
         var blockedRows = _transposed is null ? 0 : rows / BlockRows * BlockRows;
-        var blockedOutputs = blockedRows > 0 ? o / BlockColumns * BlockColumns : 0;
-        var tiles = blockedRows / BlockRows * (blockedOutputs / BlockColumns);
+        var tiles = blockedRows / BlockRows * ColumnBlocks;
         if (tiles > 0)
         {
             fixed (float* x = input)
             fixed (float* y = output)
             {
-                var workers = Math.Min(Environment.ProcessorCount, tiles);
-                if (workers > 1 && (long)rows * Work >= ParallelWork)
-                {
-                    var (xs, ys) = ((nint)x, (nint)y);
-                    Parallel.For(0, workers, w => Tiles((float*)xs, (float*)ys, (int)((long)tiles * w / workers), (int)((long)tiles * (w + 1) / workers)));
-                }
-                else
-                {
-                    Tiles(x, y, 0, tiles);
-                }
+                var (xs, ys) = ((nint)x, (nint)y);
+                ManagedParallel.For(tiles, 1, (long)blockedRows * Work, (first, count) => Tiles((float*)xs, (float*)ys, first, first + count));
             }
         }
 
-        for (var r = 0; r < rows; r++)
+        for (var r = blockedRows; r < rows; r++)
         {
             var x = input.Slice(r * Inputs, Inputs);
             var y = output.Slice(r * o, o);
-            for (var j = r < blockedRows ? blockedOutputs : 0; j < o; j++)
+            for (var j = 0; j < o; j++)
             {
                 y[j] = TensorPrimitives.Dot(x, Row(j));
             }
-        }
 
-        if (_bias is not null)
-        {
-            for (var r = 0; r < rows; r++)
+            if (_bias is not null)
             {
-                TensorPrimitives.Add(output.Slice(r * o, o), _bias, output.Slice(r * o, o));
+                TensorPrimitives.Add(y, _bias, y);
             }
         }
     }
 
-    // Tiles [first, last) of 4 rows x 32 outputs, row blocks outermost within a column block.
+    // Blocks of 32 columns over the padded width; the last is 16 wide when the padded width is an odd number of vectors.
+    private int ColumnBlocks => (_stride + (2 * Width) - 1) / (2 * Width);
+
+    // Tiles [first, last) of 4 rows x one column block, column blocks innermost. A block that reaches past the
+    // outputs is computed into scratch and its real columns copied.
     private unsafe void Tiles(float* input, float* output, int first, int last)
     {
-        var columnBlocks = Outputs / BlockColumns;
+        var columnBlocks = ColumnBlocks;
+        var o = Outputs;
+        var partial = stackalloc float[BlockRows * 2 * Width];
         for (var t = first; t < last; t++)
         {
-            Kernel(input + ((t / columnBlocks) * BlockRows * Inputs), output + ((t / columnBlocks) * BlockRows * Outputs), (t % columnBlocks) * BlockColumns);
+            var block = t / columnBlocks;
+            var x = input + (block * BlockRows * Inputs);
+            var y = output + (block * BlockRows * o);
+            var column = t % columnBlocks * 2 * Width;
+            var wide = column + (2 * Width) <= _stride;
+            var width = wide ? 2 * Width : Width;
+            var columns = Math.Min(o - column, width);
+            var full = columns == width;
+            var target = full ? y + column : partial;
+            var stride = full ? o : 2 * Width;
+            if (wide)
+            {
+                Kernel32(x, target, stride, column);
+            }
+            else
+            {
+                Kernel16(x, target, stride, column);
+            }
+
+            if (!full)
+            {
+                for (var r = 0; r < BlockRows; r++)
+                {
+                    new ReadOnlySpan<float>(partial + (r * 2 * Width), columns).CopyTo(new Span<float>(y + (r * o) + column, columns));
+                }
+            }
         }
     }
 
     /// <summary>Four rows times 32 outputs in eight accumulators: per input, two weight loads, four broadcasts, eight multiply-adds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Kernel(float* x, float* y, int column)
+    private unsafe void Kernel32(float* x, float* y, int stride, int column)
     {
         var n = Inputs;
-        var o = Outputs;
-        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
-        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        var width = Vector512<float>.Count;
         fixed (float* weights = _transposed)
+        fixed (float* start = _start)
         {
+            var a00 = Vector512.Load(start + column);
+            var a01 = Vector512.Load(start + column + width);
+            Vector512<float> a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
             var w = weights + column;
-            var width = Vector512<float>.Count;
-            for (var k = 0; k < n; k++, w += o)
+            for (var k = 0; k < n; k++, w += _stride)
             {
                 var w0 = Vector512.Load(w);
                 var w1 = Vector512.Load(w + width);
@@ -153,15 +204,41 @@ internal sealed class ManagedDense
                 a31 = Vector512.FusedMultiplyAdd(b, w1, a31);
             }
 
-            var target = y + column;
-            a00.Store(target);
-            a01.Store(target + width);
-            a10.Store(target + o);
-            a11.Store(target + o + width);
-            a20.Store(target + (2 * o));
-            a21.Store(target + (2 * o) + width);
-            a30.Store(target + (3 * o));
-            a31.Store(target + (3 * o) + width);
+            a00.Store(y);
+            a01.Store(y + width);
+            a10.Store(y + stride);
+            a11.Store(y + stride + width);
+            a20.Store(y + (2 * stride));
+            a21.Store(y + (2 * stride) + width);
+            a30.Store(y + (3 * stride));
+            a31.Store(y + (3 * stride) + width);
+        }
+    }
+
+    /// <summary>Four rows times 16 outputs in four accumulators: a narrow layer, or a wide one's last block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Kernel16(float* x, float* y, int stride, int column)
+    {
+        var n = Inputs;
+        fixed (float* weights = _transposed)
+        fixed (float* start = _start)
+        {
+            var a0 = Vector512.Load(start + column);
+            Vector512<float> a1 = a0, a2 = a0, a3 = a0;
+            var w = weights + column;
+            for (var k = 0; k < n; k++, w += _stride)
+            {
+                var w0 = Vector512.Load(w);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[k]), w0, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(x[n + k]), w0, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(x[(2 * n) + k]), w0, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(x[(3 * n) + k]), w0, a3);
+            }
+
+            a0.Store(y);
+            a1.Store(y + stride);
+            a2.Store(y + (2 * stride));
+            a3.Store(y + (3 * stride));
         }
     }
 }

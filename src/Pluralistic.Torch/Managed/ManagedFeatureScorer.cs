@@ -3,7 +3,9 @@ namespace Pluralistic.Torch.Managed;
 /// <summary>
 /// The managed scorer of methods whose reward is a user-weighted sum of per-response features:
 /// <c>r(x; s) = scale * f(x) . s</c> (DPA's objectives, MaxMin's heads), or <c>scale * f(x)</c> for every user when
-/// states are empty (the Bradley-Terry baseline). The method supplies f over <c>[response ; prompt]</c> rows.
+/// states are empty (the Bradley-Terry baseline). The method supplies f over <c>[response ; prompt]</c> rows. A request
+/// large enough is split by rows over the cores once (<see cref="ManagedParallel"/>): f and the users' rewards of a
+/// range run on one worker, and the layers inside f do not split again.
 /// </summary>
 /// <param name="features">f: [M, d + dp] rows to [M, F], row-major.</param>
 /// <param name="inputs">d + dp.</param>
@@ -30,20 +32,25 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
     public long Work(int responses, int users) => ((long)responses * workPerRow) + ((long)responses * users * Math.Max(stateSize, 1));
 
     /// <inheritdoc />
-    public void ScoreMatrix(ReadOnlySpan<float> responses, ReadOnlySpan<float> prompts, int m, ReadOnlySpan<float> states, int n, Span<float> destination)
+    public unsafe void ScoreMatrix(ReadOnlySpan<float> responses, ReadOnlySpan<float> prompts, int m, ReadOnlySpan<float> states, int n, Span<float> destination)
     {
         var values = ManagedScoring.Rent((long)m * count);
         var rows = ManagedInputs.Rent(responses, prompts, m, inputs, out var rented);
         try
         {
-            features(rows, m, values.AsSpan(0, m * count));
-            for (var r = 0; r < m; r++)
+            fixed (float* x = rows)
+            fixed (float* s = states)
+            fixed (float* y = destination)
             {
-                var f = values.AsSpan(r * count, count);
-                for (var u = 0; u < n; u++)
-                {
-                    destination[(r * n) + u] = scale * (stateSize == 0 ? f[0] : System.Numerics.Tensors.TensorPrimitives.Dot(f, states.Slice(u * stateSize, stateSize)));
-                }
+                // The request's rows are split over the cores once, features and users' rewards together.
+                var (xs, ss, ys, stateLength) = ((nint)x, (nint)s, (nint)y, states.Length);
+                ManagedParallel.For(m, ManagedDense.BlockRows, Work(m, n), (first, rowCount) => Score(
+                    new ReadOnlySpan<float>((float*)xs + ((long)first * inputs), rowCount * inputs),
+                    rowCount,
+                    new ReadOnlySpan<float>((float*)ss, stateLength),
+                    n,
+                    values.AsSpan(first * count, rowCount * count),
+                    new Span<float>((float*)ys + ((long)first * n), rowCount * n)));
             }
         }
         finally
@@ -52,6 +59,19 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
             if (rented is not null)
             {
                 ManagedScoring.Return(rented);
+            }
+        }
+    }
+
+    private void Score(ReadOnlySpan<float> rows, int m, ReadOnlySpan<float> states, int n, Span<float> values, Span<float> destination)
+    {
+        features(rows, m, values);
+        for (var r = 0; r < m; r++)
+        {
+            var f = values.Slice(r * count, count);
+            for (var u = 0; u < n; u++)
+            {
+                destination[(r * n) + u] = scale * (stateSize == 0 ? f[0] : System.Numerics.Tensors.TensorPrimitives.Dot(f, states.Slice(u * stateSize, stateSize)));
             }
         }
     }

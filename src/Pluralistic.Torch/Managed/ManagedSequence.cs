@@ -99,6 +99,23 @@ internal sealed class ManagedSequence
         return new ManagedSequence(steps, mlp.InputFeatures);
     }
 
+    /// <summary>
+    /// The same chain applied to inputs divided by <paramref name="divisors"/> beforehand: the division folded into the
+    /// first layer's weights (<see cref="ManagedDense.DivideInputs"/>).
+    /// </summary>
+    /// <param name="divisors">[inputs], nonzero.</param>
+    /// <returns>The new chain.</returns>
+    /// <exception cref="NotSupportedException">The chain does not start with a dense layer.</exception>
+    public ManagedSequence DivideInputs(ReadOnlySpan<float> divisors)
+    {
+        if (_steps.Count == 0 || _steps[0].Dense is not { } first)
+        {
+            throw new NotSupportedException("only a chain that starts with a dense layer can take its inputs' divisors");
+        }
+
+        return new ManagedSequence([new Step(first.DivideInputs(divisors), default), .. _steps.Skip(1)], Inputs);
+    }
+
     /// <summary>The float values of a tensor, row-major, on the host.</summary>
     public static float[] Values(Tensor tensor)
     {
