@@ -5,7 +5,9 @@ namespace Pluralistic.Torch.Managed;
 /// <c>r(x; s) = scale * f(x) . s</c> (DPA's objectives, MaxMin's heads), or <c>scale * f(x)</c> for every user when
 /// states are empty (the Bradley-Terry baseline). The method supplies f over <c>[response ; prompt]</c> rows. A request
 /// large enough is split by rows over the cores once (<see cref="ManagedParallel"/>): f and the users' rewards of a
-/// range run on one worker, and the layers inside f do not split again.
+/// range run on one worker, and the layers inside f do not split again. With 512-bit vectors the dense kernels run
+/// f at the core's multiply-add limit, so requests of any size stay here on the CPU (<see cref="MaxWork"/>): libtorch
+/// would compute the same f and then a users' product in separate operations.
 /// </summary>
 /// <param name="features">f: [M, d + dp] rows to [M, F], row-major.</param>
 /// <param name="inputs">d + dp.</param>
@@ -29,6 +31,9 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
         new(chain.Forward, chain.Inputs, chain.Outputs, chain.Work, stateSize, scale);
 
     /// <inheritdoc />
+    public long MaxWork => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? long.MaxValue : ManagedScoring.MaxWork;
+
+    /// <inheritdoc />
     public long Work(int responses, int users) => ((long)responses * workPerRow) + ((long)responses * users * Math.Max(stateSize, 1));
 
     /// <inheritdoc />
@@ -38,16 +43,17 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
         var rows = ManagedInputs.Rent(responses, prompts, m, inputs, out var rented);
         try
         {
+            // The users' rewards f(x) . s_u are one more dense layer whose weights are the states [N, F].
+            var users = stateSize == 0 ? null : new ManagedDense(states.ToArray(), null, n, stateSize);
             fixed (float* x = rows)
-            fixed (float* s = states)
             fixed (float* y = destination)
             {
                 // The request's rows are split over the cores once, features and users' rewards together.
-                var (xs, ss, ys, stateLength) = ((nint)x, (nint)s, (nint)y, states.Length);
+                var (xs, ys) = ((nint)x, (nint)y);
                 ManagedParallel.For(m, ManagedDense.BlockRows, Work(m, n), (first, rowCount) => Score(
                     new ReadOnlySpan<float>((float*)xs + ((long)first * inputs), rowCount * inputs),
                     rowCount,
-                    new ReadOnlySpan<float>((float*)ss, stateLength),
+                    users,
                     n,
                     values.AsSpan(first * count, rowCount * count),
                     new Span<float>((float*)ys + ((long)first * n), rowCount * n)));
@@ -63,16 +69,24 @@ internal sealed class ManagedFeatureScorer(ManagedFeatureScorer.Map features, in
         }
     }
 
-    private void Score(ReadOnlySpan<float> rows, int m, ReadOnlySpan<float> states, int n, Span<float> values, Span<float> destination)
+    private void Score(ReadOnlySpan<float> rows, int m, ManagedDense? users, int n, Span<float> values, Span<float> destination)
     {
         features(rows, m, values);
-        for (var r = 0; r < m; r++)
+        if (users is null)
         {
-            var f = values.Slice(r * count, count);
-            for (var u = 0; u < n; u++)
+            // Every user scores f itself.
+            for (var r = 0; r < m; r++)
             {
-                destination[(r * n) + u] = scale * (stateSize == 0 ? f[0] : System.Numerics.Tensors.TensorPrimitives.Dot(f, states.Slice(u * stateSize, stateSize)));
+                destination.Slice(r * n, n).Fill(scale * values[r * count]);
             }
+
+            return;
+        }
+
+        users.Apply(values, m, destination);
+        if (scale != 1f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(destination, scale, destination);
         }
     }
 }

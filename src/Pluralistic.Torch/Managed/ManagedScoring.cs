@@ -11,7 +11,8 @@ namespace Pluralistic.Torch.Managed;
 /// 64 candidates of 768 floats through a 64-wide hidden layer is about 3.2 million (DPA's two 128-wide layers 7.8
 /// million, MaxMin's K heads K x 3.2 million). A scorer whose kernels keep pace with libtorch's at every size raises its
 /// own limit (<see cref="IManagedScorer.MaxWork"/>: VPL's and FSPO's one-hidden-layer heads score 1024 x 1000 in one
-/// fused pass) on the CPU; on another device larger requests stay with libtorch.
+/// fused pass, and the feature scorers of BT, DPA and MaxMin run their dense kernels at every size) on the CPU; on another
+/// device larger requests stay with libtorch.
 /// </summary>
 internal static class ManagedScoring
 {

@@ -101,7 +101,7 @@ public class ManagedScoringTests
     public void Large_requests_stay_on_libtorch_and_small_ones_take_the_managed_path()
     {
         var population = Populations.SmallGroups;
-        var method = RewardModelKinds.BuiltIn.Get(DpaRewardModel.KindName);
+        var method = RewardModelKinds.BuiltIn.Get("pal");
         using var model = method.Train(method.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, Epochs = 1 }, population.ToDataset(population.Train));
         var scorer = model.ManagedScorer;
         Assert.NotNull(scorer);
@@ -110,13 +110,18 @@ public class ManagedScoringTests
         Assert.False(ManagedScoring.Takes(null, 1, 1));
     }
 
-    public static TheoryData<string, bool> ConditionedKinds => new() { { "vpl", false }, { "vpl", true }, { "fspo", false }, { "fspo", true } };
+    public static TheoryData<string, bool> LargeRequestKinds => new()
+    {
+        { "vpl", false }, { "vpl", true }, { "fspo", false }, { "fspo", true },
+        { "bt", false }, { "bt", true }, { "dpa", false }, { "dpa", true }, { "maxmin", false },
+    };
 
     [Theory]
-    [MemberData(nameof(ConditionedKinds))]
-    public async Task Large_vpl_and_fspo_requests_take_the_fused_managed_pass_on_the_cpu_and_equal_libtorch(string kind, bool anchored)
+    [MemberData(nameof(LargeRequestKinds))]
+    public async Task Large_requests_of_conditioned_and_feature_heads_take_the_managed_path_on_the_cpu_and_equal_libtorch(string kind, bool anchored)
     {
-        // 1024 responses x every seen and adapted user is past ManagedScoring.MaxWork: only the fused pass takes it.
+        // Enough responses x every seen and adapted user to pass ManagedScoring.MaxWork: only scorers whose kernels keep
+        // pace at every size (VPL's and FSPO's fused pass, the feature scorers' dense kernels) take it.
         var population = Populations.SmallGroups;
         var method = RewardModelKinds.BuiltIn.Get(kind);
         var train = population.ToDataset(population.Train);
@@ -126,16 +131,23 @@ public class ManagedScoringTests
         List<UserId> users = [.. train.Users, .. unseen.Users];
         var scorer = model.ManagedScorer;
         Assert.NotNull(scorer);
-        Assert.True(scorer.Work(1024, users.Count) > ManagedScoring.MaxWork);
-        Assert.False(ManagedScoring.Takes(scorer, 1024, users.Count, cpu: false));
+
+        // Enough responses to pass ManagedScoring.MaxWork with this population's small dimensions.
+        var m = 1024;
+        while (scorer.Work(m, users.Count) <= ManagedScoring.MaxWork)
+        {
+            m *= 2;
+        }
+
+        Assert.False(ManagedScoring.Takes(scorer, m, users.Count, cpu: false));
         if (!Vector512.IsHardwareAccelerated)
         {
-            Assert.False(ManagedScoring.Takes(scorer, 1024, users.Count));
+            Assert.False(ManagedScoring.Takes(scorer, m, users.Count));
             return;
         }
 
-        Assert.True(ManagedScoring.Takes(scorer, 1024, 1000));
-        await AssertSameAsync(model, users, population.SampleResponses(1024, seed: 8), ScoringOptions.Default);
+        Assert.True(ManagedScoring.Takes(scorer, m, users.Count));
+        await AssertSameAsync(model, users, population.SampleResponses(m, seed: 8), ScoringOptions.Default);
     }
 
     private static async Task AssertSameAsync(TorchUserRewardModel model, List<UserId> users, ResponseBatch responses, ScoringOptions options)
