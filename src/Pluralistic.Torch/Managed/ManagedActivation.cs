@@ -21,6 +21,11 @@ internal static class ManagedActivation
     private const float Gelu5 = 4.889063564e-5f;
     private const float Gelu6 = 5.382975000e-6f;
 
+    // |x| is capped here before the polynomial: beyond it erfc's term is 0 in float32 (the polynomial's 16th power
+    // overflows to infinity, and |x| / infinity is 0), so GELU(+inf) stays +inf and GELU(-inf) is 0 instead of
+    // inf / inf = NaN.
+    private const float GeluCap = 1e4f;
+
     /// <summary>Multiply-add equivalents of one evaluation (for the managed path's cost estimate).</summary>
     /// <param name="activation">Which.</param>
     /// <returns>A rough cost per value.</returns>
@@ -72,7 +77,7 @@ internal static class ManagedActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Gelu(Vector512<float> x)
     {
-        var a = Vector512.Abs(x);
+        var a = Vector512.Min(Vector512.Abs(x), Vector512.Create(GeluCap));
         var p = Vector512.FusedMultiplyAdd(a, Vector512.Create(Gelu6), Vector512.Create(Gelu5));
         p = Vector512.FusedMultiplyAdd(p, a, Vector512.Create(Gelu4));
         p = Vector512.FusedMultiplyAdd(p, a, Vector512.Create(Gelu3));
@@ -126,6 +131,7 @@ internal static class ManagedActivation
             var abs = a[..n];
             var poly = p[..n];
             TensorPrimitives.Abs(x, abs);
+            TensorPrimitives.Min(abs, GeluCap, abs);
             TensorPrimitives.Multiply(abs, Gelu6, poly);
             TensorPrimitives.Add(poly, Gelu5, poly);
             TensorPrimitives.MultiplyAdd(poly, abs, Gelu4, poly);

@@ -143,6 +143,19 @@ public class ManagedBlockTests
         var nan = new[] { float.NaN };
         ManagedActivation.Apply(Activation.Gelu, nan);
         Assert.True(float.IsNaN(nan[0]));
+
+        // Infinities: libtorch gives +inf for +inf (and NaN for -inf, where the limit is 0); on both paths, every lane.
+        foreach (var length in new[] { 1, 16, 17 })
+        {
+            var infinite = Enumerable.Range(0, length).Select(i => i % 2 == 0 ? float.PositiveInfinity : float.NegativeInfinity).ToArray();
+            ManagedActivation.Apply(Activation.Gelu, infinite);
+            for (var i = 0; i < length; i++)
+            {
+                Assert.Equal(i % 2 == 0 ? float.PositiveInfinity : 0f, infinite[i]);
+            }
+        }
+
+        Assert.Equal(float.PositiveInfinity, nn.functional.gelu(tensor(new[] { float.PositiveInfinity })).data<float>()[0]);
     }
 
     private static void AssertClose(float[] expected, float[] actual, string what)
