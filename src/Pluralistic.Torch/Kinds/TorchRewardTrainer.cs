@@ -107,20 +107,44 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     protected abstract TrainedPopulation<TOptions> TrainPopulation(
         TrainingSession session, TOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
 
+    /// <summary>The share of each user's pairs the anchor validates on when the method validates on none (the baseline's default).</summary>
+    private const double AnchorValidationFraction = 0.1;
+
+    /// <summary>The anchor's weight decay: the baseline's (the shared default).</summary>
+    private const double AnchorWeightDecay = 1e-2;
+
     /// <summary>
     /// Trains the population reward a personalized model is anchored to (the Bradley-Terry baseline's shape and
-    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10, on the session's training
-    /// pairs and the pairs it keeps out of the method's training, validated on its validation pairs)
-    /// and registers it under <paramref name="network"/>. Its kappa is fitted once the model exists.
+    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10 and weight decay 1e-2,
+    /// whatever the method's own regularisation is, on the session's training pairs and the pairs it keeps out of the
+    /// method's training, validated on the session's validation pairs, or without any on a random tenth of each
+    /// user's) and registers it under <paramref name="network"/>. Its kappa is fitted once the model exists.
     /// </summary>
     private static PopulationAnchorInfo TrainAnchor(
         TrainingSession session, ModelShape shape, nn.Module network, Dictionary<string, double> metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var info = new PopulationAnchorInfo { HiddenSizes = [64], Kappa = 0, Form = PopulationAnchorForm.Blend };
         var anchor = session.CreateModule(() => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, info.HiddenSizes));
-        var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10 };
-        using var train = new PairTensors(session.Data, [.. session.TrainRecords, .. session.ExcludedRecords], session.Device);
-        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
+        // The baseline's learning rate, epochs, patience and weight decay; a method's own regularisation (PAL's weight
+        // decay of 2) is for its reward, not for the population's it is compared with.
+        var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10, WeightDecay = AnchorWeightDecay };
+
+        // The anchor validates on the method's validation pairs. A method that validates on none (PAL by default) would
+        // leave it training for 100 epochs without a check: then it holds out a share of each user's pairs at random,
+        // as the baseline does.
+        int[] records = [.. session.TrainRecords, .. session.ExcludedRecords];
+        PairTensors? ownValidation = null;
+        if (session.Validation is null)
+        {
+            Array.Sort(records);
+            var (kept, held) = PreferenceSplits.TrainValidation(session.Data.Select(records), AnchorValidationFraction, session.Seed);
+            ownValidation = held.Length == 0 ? null : new PairTensors(session.Data, [.. held.Select(i => records[i])], session.Device);
+            records = [.. kept.Select(i => records[i])];
+        }
+
+        using var validation = ownValidation;
+        using var train = new PairTensors(session.Data, records, session.Device);
+        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation ?? validation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
         metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
         metrics["anchor_epochs_run"] = report.EpochsRun;
         network.register_module(PopulationAnchor.ModuleName, anchor);
