@@ -62,6 +62,19 @@ public sealed class PopulationAnchorTests
     }
 
     [Fact]
+    public void The_anchor_stops_early_even_when_the_method_validates_on_nothing()
+    {
+        // PAL validates on no pairs: its anchor still gets a validation split of its own, so it reports a validation
+        // accuracy and stops before its 100 epochs (before, it trained all 100 unchecked, with PAL's weight decay of 2).
+        var population = Generated(seed: 6, personal: 0.1, noise: 0.5);
+        Assert.Equal(0, PalKind.Instance.CreateDefaultOptions().ValidationFraction);
+        using var model = Train(PalKind.Instance.Name, population.Train);
+        var metrics = model.Info.Metrics;
+        Assert.True(double.IsFinite(metrics["anchor_validation_accuracy"]), Describe(model));
+        Assert.True(metrics["anchor_epochs_run"] < 100, Describe(model));
+    }
+
+    [Fact]
     public async Task A_cold_user_gets_the_population_reward_and_a_saved_anchored_run_predicts_identically()
     {
         var population = Generated(seed: 5, personal: 1.0, noise: 0.5);
