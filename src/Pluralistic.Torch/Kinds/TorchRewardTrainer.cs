@@ -44,6 +44,13 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
 
         // What the options leave to the runtime is resolved now, so the model records the seed it was trained with.
         var requested = (TOptions)Options.WithRuntime(null);
+
+        // A method that is not personalized has no anchor, so the option must not change its split either.
+        if (!_kind.IsPersonalized && requested.PopulationAnchor)
+        {
+            requested = (TOptions)(requested with { PopulationAnchor = false });
+        }
+
         OptionLimits.Check(requested, trainingData.ResponseDimension, trainingData.PromptDimension);
         using var session = TrainingSession.Start(trainingData, requested);
         TModel? model = null;

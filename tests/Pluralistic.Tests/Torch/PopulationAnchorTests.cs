@@ -1,3 +1,4 @@
+using Pluralistic.Models;
 using Pluralistic.Models.Dpa;
 using Pluralistic.Models.Fspo;
 using Pluralistic.Models.MaxMin;
@@ -59,6 +60,18 @@ public sealed class PopulationAnchorTests
 
         // The gain over BT keeps at least 80% of what the method gains without the anchor.
         Assert.True(method - bt >= 0.8 * (own - bt), $"{kind}: {method:P1} anchored, {own:P1} without, BT {bt:P1} ({Describe(model)})");
+    }
+
+    [Fact]
+    public void The_option_leaves_a_method_that_is_not_personalized_exactly_as_it_is()
+    {
+        // Items repeat in this population, so an anchored session would split by items instead of by pairs.
+        var population = Generated(seed: 7, personal: 0.5, noise: 0.5);
+        var kind = RewardModelKinds.BuiltIn.Get("bt");
+        var options = kind.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, Epochs = 5 };
+        using var plain = kind.Train(options, population.Train);
+        using var anchored = kind.Train(options with { PopulationAnchor = true }, population.Train);
+        Assert.Equal(plain.Metadata.Fingerprint, anchored.Metadata.Fingerprint);
     }
 
     [Fact]
