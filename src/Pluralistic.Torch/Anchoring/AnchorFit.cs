@@ -113,6 +113,10 @@ internal static class AnchorFit
             ["anchor_fit_seen_pairs"] = seen.Count,
             ["anchor_fit_few_shot_pairs"] = fewShot.Count,
             ["anchor_fit_loss"] = Math.Round(best.Loss / total, 6),
+            ["anchor_fit_seen_accuracy_population"] = seen.Accuracy(PopulationAnchorForm.Deviation, _ => 0),
+            ["anchor_fit_seen_accuracy_method"] = seen.Accuracy(PopulationAnchorForm.Blend, _ => 1),
+            ["anchor_fit_few_shot_accuracy_population"] = fewShot.Accuracy(PopulationAnchorForm.Deviation, _ => 0),
+            ["anchor_fit_few_shot_accuracy_method"] = fewShot.Accuracy(PopulationAnchorForm.Blend, _ => 1),
             ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, _ => 0) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, _ => 0) * fewShot.Count)) / total, 6),
             ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, _ => 1) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, _ => 1) * fewShot.Count)) / total, 6),
         };
@@ -216,16 +220,42 @@ internal static class AnchorFit
             return best;
         }
 
+        /// <summary>
+        /// The share of the pairs the combination ranks right (a tie counts half); NaN without pairs. The manifest shows
+        /// it for the population alone and the method alone, so a reader sees on which pairs the fit judged them.
+        /// </summary>
+        public double Accuracy(PopulationAnchorForm form, Func<int, double> weight)
+        {
+            if (_items.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            var correct = 0.0;
+            foreach (var item in _items)
+            {
+                var margin = Margin(item, form, weight);
+                correct += margin > 0 ? 1 : margin == 0 ? 0.5 : 0;
+            }
+
+            return Math.Round(correct / _items.Count, 4);
+        }
+
         public double Loss(PopulationAnchorForm form, Func<int, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
+
+        // The combined margin of one held-out pair: a r_pop + b r_method(state) - c r_method(cold).
+        private static double Margin((float Population, float Own, float Cold, int Pairs) item, PopulationAnchorForm form, Func<int, double> weight)
+        {
+            var c = AnchoredMethod.Columns(form, weight(item.Pairs));
+            return (c[0] * (double)item.Population) + (c[1] * (double)item.Own) - (c[2] * (double)item.Cold);
+        }
 
         private double[] PairLosses(PopulationAnchorForm form, Func<int, double> weight)
         {
             var losses = new double[_items.Count];
             for (var i = 0; i < _items.Count; i++)
             {
-                var (population, own, cold, pairs) = _items[i];
-                var c = AnchoredMethod.Columns(form, weight(pairs));
-                var margin = (c[0] * (double)population) + (c[1] * (double)own) - (c[2] * (double)cold);
+                var margin = Margin(_items[i], form, weight);
                 losses[i] = margin > 0 ? Math.Log(1 + Math.Exp(-margin)) : -margin + Math.Log(1 + Math.Exp(margin));
             }
 

@@ -63,6 +63,27 @@ public sealed class PopulationAnchorTests
     }
 
     [Fact]
+    public void The_fit_reports_how_population_and_method_rank_the_pairs_it_judged_them_on()
+    {
+        // No shared taste: the population reward ranks held-out pairs at about chance, the trained users' states well.
+        var population = Generated(seed: 4, personal: 3.0, noise: 0.3, shared: 0);
+        using var model = Train(FspoKind.Instance.Name, population.Train);
+        var metrics = model.Info.Metrics;
+        var seenPopulation = metrics["anchor_fit_seen_accuracy_population"];
+        var seenMethod = metrics["anchor_fit_seen_accuracy_method"];
+        Assert.True(seenPopulation is > 0.3 and < 0.65, Describe(model));
+        Assert.True(seenMethod > seenPopulation + 0.1, Describe(model));
+
+        // Few-shot states are inferred from 1-20 pairs: reported beside them, each a share of the pairs.
+        Assert.InRange(metrics["anchor_fit_few_shot_accuracy_population"], 0, 1);
+        Assert.InRange(metrics["anchor_fit_few_shot_accuracy_method"], 0, 1);
+
+        // PAL validates on no pairs, so the fit has no seen users' pairs to report on: NaN, not a number made up.
+        using var pal = Train(PalKind.Instance.Name, population.Train);
+        Assert.True(double.IsNaN(pal.Info.Metrics["anchor_fit_seen_accuracy_method"]), Describe(pal));
+    }
+
+    [Fact]
     public void The_option_leaves_a_method_that_is_not_personalized_exactly_as_it_is()
     {
         // Items repeat in this population, so an anchored session would split by items instead of by pairs.
