@@ -221,8 +221,9 @@ internal static class AnchorFit
         }
 
         /// <summary>
-        /// The share of the pairs the combination ranks right (a tie counts half); NaN without pairs. The manifest shows
-        /// it for the population alone and the method alone, so a reader sees on which pairs the fit judged them.
+        /// The share of the pairs the combination ranks right, strictly (a tie is wrong, as in the evaluator's accuracy,
+        /// so the figures compare); NaN without pairs. The manifest shows it for the population alone and the method
+        /// alone, so a reader sees on which pairs the fit judged them.
         /// </summary>
         public double Accuracy(PopulationAnchorForm form, Func<int, double> weight)
         {
@@ -231,14 +232,8 @@ internal static class AnchorFit
                 return double.NaN;
             }
 
-            var correct = 0.0;
-            foreach (var item in _items)
-            {
-                var margin = Margin(item, form, weight);
-                correct += margin > 0 ? 1 : margin == 0 ? 0.5 : 0;
-            }
-
-            return Math.Round(correct / _items.Count, 4);
+            var correct = _items.Count(item => Margin(item, form, weight) > 0);
+            return Math.Round((double)correct / _items.Count, 4);
         }
 
         public double Loss(PopulationAnchorForm form, Func<int, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
