@@ -26,6 +26,19 @@ internal static class CommonOptions
             : value;
     }
 
+    /// <summary>
+    /// <c>--patience</c>: epochs without a better validation loss before training stops. Shorter patience trades a
+    /// little accuracy for time (docs/models/vpl.md and fspo.md give measured trades); 0 never stops early.
+    /// </summary>
+    public static Option<int?> Patience() => new("--patience") { Description = "Epochs without a better validation loss before training stops (0: never stop early; default: the method's)." };
+
+    /// <summary>The value of <see cref="Patience"/>, checked: <see langword="null"/> when not given.</summary>
+    public static int? GetPatience(ParseResult parse, Option<int?> option) => parse.GetValue(option) switch
+    {
+        < 0 and var value => throw new ArgumentException($"--patience must be 0 (never stop early) or more, not {value}"),
+        var value => value,
+    };
+
     public static Option<FileInfo> Data(string description) => new("--data") { Description = description, Required = true };
 
     public static Option<DirectoryInfo> Run() => new("--run") { Description = "A run directory written by 'pluralistic train'.", Required = true };

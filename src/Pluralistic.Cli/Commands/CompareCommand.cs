@@ -26,6 +26,7 @@ internal static class CompareCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Where compare.md and images/ go.", DefaultValueFactory = _ => new DirectoryInfo("compare") };
         var seed = CommonOptions.Seed();
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the data for every method (default: each method's)." };
+        var patience = CommonOptions.Patience();
         var anchor = new Option<bool>("--anchor") { Description = "Anchor every personalized method to a population reward trained beside it (experimental)." };
         var contextPairs = new Option<string?>("--context-pairs")
         {
@@ -44,7 +45,7 @@ internal static class CompareCommand
         var methodOptions = new MethodOptions(environment.Kinds);
         var command = new Command("compare", "Which method for this data: a user-level split, every method trained and the reference rows fitted; markdown report and PNG plots.")
         {
-            data, models, references, output, seed, epochs, anchor, contextPairs, unseenFraction, heldOutFraction, queryFraction, minPairs, embedder, device, threads, skipInvalid, json,
+            data, models, references, output, seed, epochs, patience, anchor, contextPairs, unseenFraction, heldOutFraction, queryFraction, minPairs, embedder, device, threads, skipInvalid, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -63,6 +64,8 @@ internal static class CompareCommand
                 throw new ArgumentException("--epochs must be at least 1");
             }
 
+            _ = CommonOptions.GetPatience(parse, patience);
+
             var splitOptions = new UserSplitOptions
             {
                 UnseenFraction = parse.GetValue(unseenFraction),
@@ -76,7 +79,12 @@ internal static class CompareCommand
             Torch.RewardTrainerOptions configure(Torch.RewardTrainerOptions trainer)
             {
                 var configured = methodOptions.ApplyOwn(trainer, parse) with { Threads = CommonOptions.GetThreads(parse, threads) };
-                configured = configured with { Epochs = parse.GetValue(epochs) ?? configured.Epochs, PopulationAnchor = parse.GetValue(anchor) };
+                configured = configured with
+                {
+                    Epochs = parse.GetValue(epochs) ?? configured.Epochs,
+                    EarlyStoppingPatience = CommonOptions.GetPatience(parse, patience) ?? configured.EarlyStoppingPatience,
+                    PopulationAnchor = parse.GetValue(anchor),
+                };
                 configured.Validate();
                 return configured;
             }
@@ -120,7 +128,7 @@ internal static class CompareCommand
             Directory.CreateDirectory(directory);
             var markdown = CompareReport.Write(split.Summary, run, mainK, Path.Combine(directory, "images"), "images/");
             var path = Path.Combine(directory, "compare.md");
-            var header = $"# Which method for {file.Name}?\n\n`pluralistic compare` (seed {splitOptions.Seed}): every method with {(parse.GetValue(epochs) is { } e ? $"{e} epochs" : "its defaults")}, the reference rows beside them. How to read it: docs/your-data.md#which-method-for-my-data.\n\n";
+            var header = $"# Which method for {file.Name}?\n\n`pluralistic compare` (seed {splitOptions.Seed}): every method with {(parse.GetValue(epochs) is { } e ? $"{e} epochs" : "its defaults")}{(parse.GetValue(patience) is { } p ? $" (patience {p})" : "")}, the reference rows beside them. How to read it: docs/your-data.md#which-method-for-my-data.\n\n";
             await File.WriteAllTextAsync(path, (header + markdown).ReplaceLineEndings("\n"), cancellationToken).ConfigureAwait(false);
 
             var result = new CompareResult(path, file.FullName, mainK, split.Summary, run.Rows, run.UnavailableReferences);

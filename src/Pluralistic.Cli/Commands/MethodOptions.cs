@@ -97,7 +97,7 @@ internal sealed class MethodOptions
     /// </summary>
     public Func<string, string> FlagNames(RewardTrainerOptions options, ParseResult parse)
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["Epochs"] = "--epochs", ["Threads"] = "--threads" };
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["Epochs"] = "--epochs", ["EarlyStoppingPatience"] = "--patience", ["Threads"] = "--threads" };
         var properties = options.GetType().GetProperties();
         foreach (var group in Given(parse))
         {

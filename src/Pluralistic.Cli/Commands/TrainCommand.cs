@@ -21,6 +21,7 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "The run directory to write.", Required = true };
         var seed = CommonOptions.Seed();
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the data (default: the method's)." };
+        var patience = CommonOptions.Patience();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
@@ -32,7 +33,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, device, threads, force, skipInvalid, embedder, store, json,
+            model, data, output, seed, epochs, patience, device, threads, force, skipInvalid, embedder, store, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -55,6 +56,7 @@ internal static class TrainCommand
             {
                 Seed = parse.GetValue(seed),
                 Epochs = parse.GetValue(epochs) ?? options.Epochs,
+                EarlyStoppingPatience = CommonOptions.GetPatience(parse, patience) ?? options.EarlyStoppingPatience,
                 Device = parse.GetValue(device)!,
                 Threads = CommonOptions.GetThreads(parse, threads),
             };

@@ -133,6 +133,37 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
         Assert.Contains("--model pal", train.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Patience_is_stored_and_training_stops_within_it_of_the_best_epoch()
+    {
+        var run = Path.Combine(workspace.Root, "run-patience");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "bt", "--patience", "1", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "40", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Equal(1, ReadOptions(run).GetProperty("early_stopping_patience").GetInt32());
+
+        // With patience 1 the run ends one epoch after its best (or at its last epoch while still improving).
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(run, "manifest.json")));
+        var metrics = manifest.RootElement.GetProperty("metrics");
+        var epochsRun = metrics.GetProperty("epochs_run").GetInt32();
+        Assert.InRange(epochsRun - metrics.GetProperty("best_epoch").GetInt32(), 0, 1);
+        Assert.InRange(epochsRun, 1, 40);
+    }
+
+    [Fact]
+    public async Task A_negative_patience_is_refused_by_name_before_any_run_is_written()
+    {
+        var run = Path.Combine(workspace.Root, "run-negative-patience");
+        var train = await CliRunner.RunAsync("train", "--model", "bt", "--patience", "-1", "--data", workspace.Train, "--out", run, "--epochs", "1");
+        Assert.NotEqual(0, train.ExitCode);
+        Assert.Contains("--patience", train.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(run, "manifest.json")));
+
+        var compare = await CliRunner.RunAsync("compare", "--data", workspace.Train, "--models", "bt", "--patience", "-2", "--out", Path.Combine(workspace.Root, "compare-negative-patience"));
+        Assert.NotEqual(0, compare.ExitCode);
+        Assert.Contains("--patience", compare.Error, StringComparison.Ordinal);
+    }
+
     internal static JsonElement ReadOptions(string run)
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "manifest.json")));

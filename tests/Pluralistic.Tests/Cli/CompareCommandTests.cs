@@ -15,7 +15,7 @@ public class CompareCommandTests
         var output = directory.File("report");
 
         var run = await CliRunner.RunAsync(
-            "compare", "--data", data, "--models", "bt,pal", "--epochs", "3", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output, "--json");
+            "compare", "--data", data, "--models", "bt,pal", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output, "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Empty(run.Output);
@@ -34,6 +34,9 @@ public class CompareCommandTests
             Assert.InRange(row.GetProperty("seen").GetProperty("accuracy").GetDouble(), 0, 1);
             Assert.Equal(2, row.GetProperty("few_shot").GetProperty("points").GetArrayLength());
         }
+
+        // The report says how the methods were trained.
+        Assert.Contains("every method with 3 epochs (patience 2)", await File.ReadAllTextAsync(Path.Combine(output, "compare.md")), StringComparison.Ordinal);
 
         // The item mean sees the shared quality every user rates by: it beats chance.
         Assert.True(rows[2].GetProperty("seen").GetProperty("accuracy").GetDouble() > 0.6);
