@@ -28,15 +28,17 @@ internal static class AnchorFit
 
     private const int FewShotUsers = 256;
 
+    // Seen users whose states are inferred in one call (bounds the evidence held at once).
+    private const int StateInferenceUsers = 256;
+
     /// <summary>Fits the anchor; without validation pairs the method keeps its own reward for any user with pairs.</summary>
     /// <param name="anchored">The method's hooks with the anchor.</param>
     /// <param name="session">The training session (data and its validation split).</param>
-    /// <param name="seenStates">The seen users' method states, in the data's user order.</param>
     /// <param name="evidenceCapacity">The most pairs a user's state is inferred from after training.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
     /// <returns>The fitted anchor and what the fit saw (log-losses), for the manifest's metrics.</returns>
     public static (PopulationAnchorInfo Info, Dictionary<string, double> Metrics) Fit(
-        AnchoredMethod anchored, TrainingSession session, IReadOnlyList<float[]> seenStates, int evidenceCapacity, CancellationToken cancellationToken)
+        AnchoredMethod anchored, TrainingSession session, int evidenceCapacity, CancellationToken cancellationToken)
     {
         var info = anchored.Info;
         var seen = new Cases();
@@ -50,7 +52,7 @@ internal static class AnchorFit
             return (info with { Form = PopulationAnchorForm.Blend, Kappa = 0 }, new Dictionary<string, double>(StringComparer.Ordinal));
         }
 
-        // Seen users: their trained states, on validation pairs over responses none of their training pairs show.
+        // Seen users, on validation pairs over responses none of their training pairs show.
         var items = ItemKeys.Of(data);
         var training = session.TrainRecords.ToHashSet();
         var heldRecords = users.SelectMany(u => Unseen(byUser[u].Where(validation.Contains), byUser[u].Where(training.Contains), items)).ToArray();
@@ -63,8 +65,28 @@ internal static class AnchorFit
             }
         }
 
+        // Their states inferred from their training pairs alone (the most recent, as many as a state retains): the
+        // stored states are read from all of a user's pairs, validation pairs included, and would have seen the
+        // very pairs they are judged on here.
         var cap = SeenPairsCap(evidenceCapacity);
-        Score(anchored, data, heldRecords, r => seenStates[userOfRecord[r]], r => Math.Min(byUser[userOfRecord[r]].Length, cap), seen, session.Device, cancellationToken);
+        var heldUsers = heldRecords.Select(r => userOfRecord[r]).Distinct().Order().ToArray();
+        var evidenceOf = heldUsers.ToDictionary(u => u, u => byUser[u].Where(training.Contains).TakeLast(cap).ToArray());
+        var stateOfUser = new Dictionary<int, float[]>();
+        foreach (var chunk in heldUsers.Where(u => evidenceOf[u].Length > 0).Chunk(StateInferenceUsers))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (NewDisposeScope())
+            {
+                var inferred = anchored.Method.InferStates(chunk.Select(u => data.Select(evidenceOf[u])).ToList(), cancellationToken);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    stateOfUser[chunk[i]] = inferred[i];
+                }
+            }
+        }
+
+        heldRecords = heldRecords.Where(r => stateOfUser.ContainsKey(userOfRecord[r])).ToArray();
+        Score(anchored, data, heldRecords, r => stateOfUser[userOfRecord[r]], r => evidenceOf[userOfRecord[r]].Length, seen, session.Device, cancellationToken);
 
         // A sample of them as if they were new: states inferred from their first k training pairs.
         var sample = users.ToArray();

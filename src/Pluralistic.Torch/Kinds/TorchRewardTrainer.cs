@@ -86,7 +86,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             }
 
             var seen = trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken);
-            model.FitPopulationAnchor(session, seen, cancellationToken);
+            model.FitPopulationAnchor(session, cancellationToken);
             session.StoreSeenUserStates(model, seen);
             return model;
         }

@@ -235,16 +235,15 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     /// before the seen users' states are made).
     /// </summary>
     /// <param name="session">The training session.</param>
-    /// <param name="seenStates">The seen users' method states.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
-    internal void FitPopulationAnchor(TrainingSession session, IReadOnlyList<float[]> seenStates, CancellationToken cancellationToken)
+    internal void FitPopulationAnchor(TrainingSession session, CancellationToken cancellationToken)
     {
         if (_anchored is null)
         {
             return;
         }
 
-        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, seenStates, Info.EvidenceCapacity, cancellationToken);
+        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, cancellationToken);
         _anchored.Info = anchor;
         var merged = new Dictionary<string, double>(Info.Metrics, StringComparer.Ordinal);
         foreach (var (name, value) in metrics)
