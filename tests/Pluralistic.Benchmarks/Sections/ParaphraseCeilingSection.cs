@@ -31,6 +31,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
         var bayesWorst = new List<double>();
         var probeLowest = new Dictionary<string, double>(StringComparer.Ordinal);
         var methodWorst = new List<double>();
+        var readingsWorst = new List<double>();
         text.AppendLine(CultureInfo.InvariantCulture, $"The paraphrase preset above (same sizes and seeds). *Bayes* predicts each unseen user's queries from the posterior over hidden tastes given the user's first k pairs, with the generator itself as the prior (group shares, stance strengths, mavericks) and perfect perception (it knows which latent answer every sentence is): no method can expect more from the same context; k = 0 is the best any population-level reward can do. Same queries as every method's *unseen after 10* ({ContextPairs} context pairs, the rest scored).");
         text.AppendLine();
         text.AppendLine("| seed | context pairs k | Bayes, all queries | worst group | contested | quality | off-topic |");
@@ -80,7 +81,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"**Where the methods lose.** Bradley-Terry and DPA (the best worst group in the table above) with the sentence encoder and default options, unseen users after {ContextPairs} context pairs, by kind of pair, beside Bayes on the same queries:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"**Where the methods lose.** Bradley-Terry and DPA (the best worst group in the table above) with the sentence encoder and default options, unseen users after {ContextPairs} context pairs, by kind of pair, beside Bayes on the same queries, and beside *readings, kind and group known*: a diagnostic that is told each pair's kind and each user's hidden group (no deployment knows either) and reads the MiniLM vectors with one simple reading per kind, fitted on the training pairs of that kind only — a linear reading of the response difference for quality pairs, one per group for contested pairs, a rank-8 bilinear prompt x response reading for off-topic pairs. It shows what the vectors allow a method that learns the kinds of signal apart:");
         text.AppendLine();
         text.AppendLine("| seed | model | all queries | worst group | contested | quality | off-topic |");
         text.AppendLine("|---|---|---|---|---|---|---|");
@@ -98,13 +99,16 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
                 Models = ["bt", "dpa"],
             };
             var sizes = context.PopulationSizes with { Seed = seed };
-            var kinds = PreparedPopulation.GenerateText(SyntheticParaphrasePopulation.PresetName, sizes)!.TestUnseen
-                .Select(r => r.ExtensionData![SyntheticParaphrasePopulation.PairKey].GetString()!).ToArray();
+            var records = PreparedPopulation.GenerateText(SyntheticParaphrasePopulation.PresetName, sizes)!;
+            var kinds = PairKindsOf(records.TestUnseen);
+            var trainKinds = PairKindsOf(records.Train);
             var prepared = await PreparedPopulation.CreateAsync(SyntheticParaphrasePopulation.PresetName, sizes, TextEmbedderKinds.MiniLm, cancellationToken).ConfigureAwait(false);
             using (prepared.Embedder)
             {
+                IReadOnlyList<int>? queries = null;
                 foreach (var row in (await PopulationExperiment.RunAsync(prepared, options, null, cancellationToken).ConfigureAwait(false)).Rows)
                 {
+                    queries ??= row.UnseenEvaluation.Records;
                     var byKind = ByKind(row.UnseenEvaluation, kinds);
                     if (!row.IsBaseline)
                     {
@@ -114,6 +118,15 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
                     text.AppendLine(CultureInfo.InvariantCulture,
                         $"| {seed} | {row.Model} | {MetricsFormat.Percent(row.Unseen.Accuracy)} | {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(byKind.GetValueOrDefault(p, double.NaN))))} |");
                 }
+
+                context.Log($"  paraphrase-ceiling: readings by kind and group, seed {seed}");
+                var right = ParaphraseKindReadings.Score(prepared.Train, trainKinds, prepared.TestUnseen, kinds, queries!, seed);
+                var byGroup = queries!.Select((r, j) => (Group: prepared.TestUnseen.GroupAt(r) ?? "-", Right: right[j]))
+                    .GroupBy(x => x.Group, StringComparer.Ordinal).Select(g => (g.Key, Accuracy: g.Average(x => x.Right ? 1.0 : 0))).MinBy(g => g.Accuracy);
+                var readingByKind = PairKinds.ToDictionary(p => p, p => queries!.Select((r, j) => (r, j)).Where(x => kinds[x.r] == p).Average(x => right[x.j] ? 1.0 : 0), StringComparer.Ordinal);
+                readingsWorst.Add(byGroup.Accuracy);
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {seed} | readings, kind and group known | {MetricsFormat.Percent(right.Average(x => x ? 1.0 : 0))} | {byGroup.Key} {MetricsFormat.Percent(byGroup.Accuracy)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(readingByKind[p])))} |");
             }
 
             var bayes = SyntheticParaphrasePopulation.Generate(sizes).ContextBayes(ContextPairs);
@@ -123,7 +136,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Reading: after {ContextPairs} context pairs the Bayes ceiling's worst group is {MetricsFormat.Percent(bayesWorst.Min())}-{MetricsFormat.Percent(bayesWorst.Max())} over the seeds, DPA's {MetricsFormat.Percent(methodWorst.Min())}-{MetricsFormat.Percent(methodWorst.Max())}; one linear direction learned from training phrasings ranks the sides of reworded test answers right in at least {MetricsFormat.Percent(probeLowest[TextEmbedderKinds.MiniLm])} of pairs with the sentence encoder ({MetricsFormat.Percent(probeLowest[TextEmbedderKinds.Hashed])} with hashed n-grams). Where the ceiling is high and the vectors separate the sides, the gap is the methods': on contested pairs (reading a new user's side from a few pairs and carrying it to topics the context did not cover) and on the pairs everyone ranks alike (answers to another question, dismissive answers), which the shared reward learns only partly from the training pairs' wording.");
+            $"Reading: after {ContextPairs} context pairs the Bayes ceiling's worst group is {MetricsFormat.Percent(bayesWorst.Min())}-{MetricsFormat.Percent(bayesWorst.Max())} over the seeds, DPA's {MetricsFormat.Percent(methodWorst.Min())}-{MetricsFormat.Percent(methodWorst.Max())}, the readings told each pair's kind and user's group {MetricsFormat.Percent(readingsWorst.Min())}-{MetricsFormat.Percent(readingsWorst.Max())}; one linear direction learned from training phrasings ranks the sides of reworded test answers right in at least {MetricsFormat.Percent(probeLowest[TextEmbedderKinds.MiniLm])} of pairs with the sentence encoder ({MetricsFormat.Percent(probeLowest[TextEmbedderKinds.Hashed])} with hashed n-grams). Where the ceiling is high and the vectors separate the sides, the gap is the methods': on contested pairs (reading a new user's side from a few pairs and carrying it to topics the context did not cover) and on the pairs everyone ranks alike (answers to another question, dismissive answers), which the shared reward learns only partly from the training pairs' wording.");
         return text.ToString();
     }
 
@@ -148,6 +161,9 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
         TensorPrimitives.Subtract(a, b, d);
         return d;
     }
+
+    private static string[] PairKindsOf(IReadOnlyList<PreferenceRecord> records) =>
+        [.. records.Select(r => r.ExtensionData![SyntheticParaphrasePopulation.PairKey].GetString()!)];
 
     private static Dictionary<string, double> ByKind(EvaluationResult evaluation, string[] kinds)
     {

@@ -1,0 +1,147 @@
+using Pluralistic.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pluralistic.Benchmarks.Sections;
+
+/// <summary>
+/// A diagnostic for the paraphrase preset: what simple readings of the vectors achieve when the pair's kind and the
+/// user's group are known (no deployment knows either). Each reading is fitted on the training pairs of its kind only:
+/// a linear reading of the response difference for quality pairs, one per hidden group for contested pairs, and a
+/// rank-8 bilinear prompt x response reading for off-topic pairs (an answer to another question is only wrong relative
+/// to the prompt). Composed, they bound from below what the vectors allow a method that learns the kinds apart.
+/// </summary>
+internal static class ParaphraseKindReadings
+{
+    private const int BilinearRank = 8;
+    private const double L2 = 1e-2;
+    private const double BilinearL2 = 1e-3;
+    private const int Steps = 400;
+
+    /// <summary>Whether each query is ranked right by the reading of its kind (and, for contested pairs, its group).</summary>
+    /// <param name="train">The training pairs (prompt vectors required).</param>
+    /// <param name="trainKinds">The kind of every training record.</param>
+    /// <param name="test">The scored pairs.</param>
+    /// <param name="testKinds">The kind of every scored record.</param>
+    /// <param name="queries">The records scored.</param>
+    /// <param name="seed">Seeds the bilinear reading's start.</param>
+    /// <returns>Per query: right or not.</returns>
+    public static bool[] Score(PreferenceDataset train, string[] trainKinds, PreferenceDataset test, string[] testKinds, IReadOnlyList<int> queries, int seed)
+    {
+        var right = new bool[queries.Count];
+        var quality = Linear(train, Where(train, trainKinds, SyntheticParaphrasePopulation.QualityPair, group: null));
+        var offTopic = Bilinear(train, Where(train, trainKinds, SyntheticParaphrasePopulation.OffTopicPair, group: null), seed);
+        var groups = Enumerable.Range(0, train.Count).Select(train.GroupAt).OfType<string>().Distinct(StringComparer.Ordinal)
+            .ToDictionary(g => g, g => Linear(train, Where(train, trainKinds, SyntheticParaphrasePopulation.ContestedPair, g)), StringComparer.Ordinal);
+        for (var j = 0; j < queries.Count; j++)
+        {
+            var r = queries[j];
+            var difference = new float[test.ResponseDimension];
+            System.Numerics.Tensors.TensorPrimitives.Subtract(test.ChosenVector(r), test.RejectedVector(r), difference);
+            var margin = testKinds[r] switch
+            {
+                SyntheticParaphrasePopulation.QualityPair => Dot(quality, difference),
+                SyntheticParaphrasePopulation.OffTopicPair => BilinearMargin(offTopic, test.PromptVector(r), difference),
+                _ => Dot(groups[test.GroupAt(r)!], difference),
+            };
+            right[j] = margin > 0;
+        }
+
+        return right;
+    }
+
+    private static int[] Where(PreferenceDataset data, string[] kinds, string kind, string? group) =>
+        [.. Enumerable.Range(0, data.Count).Where(i => kinds[i] == kind && (group is null || data.GroupAt(i) == group))];
+
+    private static float[] Differences(PreferenceDataset data, int[] records)
+    {
+        var d = data.ResponseDimension;
+        var x = new float[records.Length * d];
+        for (var i = 0; i < records.Length; i++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Subtract(data.ChosenVector(records[i]), data.RejectedVector(records[i]), x.AsSpan(i * d, d));
+        }
+
+        return x;
+    }
+
+    // L2-regularised logistic regression on the differences (chosen over rejected), full batch.
+    private static float[] Linear(PreferenceDataset data, int[] records)
+    {
+        using var scope = NewDisposeScope();
+        var d = data.ResponseDimension;
+        var x = tensor(Differences(data, records), [records.Length, d]);
+        using var two = 2.ToScalar();
+        using var l2 = L2.ToScalar();
+        var w = new Parameter(zeros(d));
+        using var optimizer = optim.Adam([w], lr: 1e-2);
+        for (var step = 0; step < Steps; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = nn.functional.softplus(-x.matmul(w)).mean() + (w.pow(two).sum() * l2);
+            loss.backward();
+            optimizer.step();
+        }
+
+        return w.detach().data<float>().ToArray();
+    }
+
+    // A rank-8 bilinear reading margin = sum_k (p A)_k (difference B)_k, fitted on the pairs with L2.
+    private static (float[] A, float[] B, int Dimension) Bilinear(PreferenceDataset data, int[] records, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var d = data.ResponseDimension;
+        var x = tensor(Differences(data, records), [records.Length, d]);
+        var prompts = new float[records.Length * data.PromptDimension];
+        for (var i = 0; i < records.Length; i++)
+        {
+            data.PromptVector(records[i]).CopyTo(prompts.AsSpan(i * data.PromptDimension, data.PromptDimension));
+        }
+
+        var p = tensor(prompts, [records.Length, data.PromptDimension]);
+        using var generator = new Generator((ulong)seed);
+        using var two = 2.ToScalar();
+        using var l2 = BilinearL2.ToScalar();
+        using var scale = 0.01.ToScalar();
+        var a = new Parameter(randn([data.PromptDimension, BilinearRank], generator: generator) * scale);
+        var b = new Parameter(randn([d, BilinearRank], generator: generator) * scale);
+        using var optimizer = optim.Adam([a, b], lr: 1e-2);
+        for (var step = 0; step < Steps; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            optimizer.zero_grad();
+            var margins = (p.matmul(a) * x.matmul(b)).sum(1);
+            var loss = nn.functional.softplus(-margins).mean() + ((a.pow(two).sum() + b.pow(two).sum()) * l2);
+            loss.backward();
+            optimizer.step();
+        }
+
+        return (a.detach().data<float>().ToArray(), b.detach().data<float>().ToArray(), d);
+    }
+
+    private static double Dot(float[] w, float[] x) => System.Numerics.Tensors.TensorPrimitives.Dot(w, x);
+
+    private static double BilinearMargin((float[] A, float[] B, int Dimension) reading, ReadOnlySpan<float> prompt, float[] difference)
+    {
+        double margin = 0;
+        for (var k = 0; k < BilinearRank; k++)
+        {
+            double pa = 0, xb = 0;
+            for (var i = 0; i < prompt.Length; i++)
+            {
+                pa += prompt[i] * reading.A[(i * BilinearRank) + k];
+            }
+
+            for (var i = 0; i < reading.Dimension; i++)
+            {
+                xb += difference[i] * reading.B[(i * BilinearRank) + k];
+            }
+
+            margin += pa * xb;
+        }
+
+        return margin;
+    }
+}
