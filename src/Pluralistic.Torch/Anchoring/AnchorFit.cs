@@ -28,7 +28,7 @@ internal static class AnchorFit
 
     private const int FewShotUsers = 256;
 
-    // Seen users whose states are inferred in one call (bounds the evidence held at once).
+    // Users whose states are inferred in one call (bounds the evidence held at once; the few-shot sample is no larger).
     private const int StateInferenceUsers = 256;
 
     /// <summary>Fits the anchor; without validation pairs the method keeps its own reward for any user with pairs.</summary>
@@ -71,19 +71,7 @@ internal static class AnchorFit
         var cap = SeenPairsCap(evidenceCapacity);
         var heldUsers = heldRecords.Select(r => userOfRecord[r]).Distinct().Order().ToArray();
         var evidenceOf = heldUsers.ToDictionary(u => u, u => byUser[u].Where(training.Contains).TakeLast(cap).ToArray());
-        var stateOfUser = new Dictionary<int, float[]>();
-        foreach (var chunk in heldUsers.Where(u => evidenceOf[u].Length > 0).Chunk(StateInferenceUsers))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using (NewDisposeScope())
-            {
-                var inferred = anchored.Method.InferStates(chunk.Select(u => data.Select(evidenceOf[u])).ToList(), cancellationToken);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    stateOfUser[chunk[i]] = inferred[i];
-                }
-            }
-        }
+        var stateOfUser = InferByUser(anchored, data, [.. heldUsers.Where(u => evidenceOf[u].Length > 0)], u => evidenceOf[u], cancellationToken);
 
         heldRecords = heldRecords.Where(r => stateOfUser.ContainsKey(userOfRecord[r])).ToArray();
         Score(anchored, data, heldRecords, r => stateOfUser[userOfRecord[r]], r => evidenceOf[userOfRecord[r]].Length, seen, session.Device, cancellationToken);
@@ -102,14 +90,8 @@ internal static class AnchorFit
             }
 
             var contexts = eligible.Select(u => byUser[u].Where(training.Contains).Take(k).ToArray()).ToArray();
-            var evidence = contexts.Select(c => data.Select(c)).ToList();
-            float[][] states;
-            using (NewDisposeScope())
-            {
-                states = anchored.Method.InferStates(evidence, cancellationToken);
-            }
-
-            var stateOf = eligible.Select((u, i) => (u, i)).ToDictionary(p => p.u, p => states[p.i]);
+            var contextOf = eligible.Select((u, i) => (u, i)).ToDictionary(p => p.u, p => contexts[p.i]);
+            var stateOf = InferByUser(anchored, data, eligible, u => contextOf[u], cancellationToken);
             var records = eligible.SelectMany((u, i) => Unseen(byUser[u].Except(contexts[i]), contexts[i], items)).ToArray();
             Score(anchored, data, records, r => stateOf[userOfRecord[r]], _ => k, fewShot, session.Device, cancellationToken);
         }
@@ -153,6 +135,27 @@ internal static class AnchorFit
     /// <param name="evidenceCapacity">The model's evidence capacity.</param>
     /// <returns>The cap.</returns>
     public static int SeenPairsCap(int evidenceCapacity) => Math.Max(evidenceCapacity, ContextSizes[^1]);
+
+    // The method's states of the given users, each inferred from its own records, a bounded number of users per call.
+    private static Dictionary<int, float[]> InferByUser(
+        AnchoredMethod anchored, PreferenceDataset data, int[] users, Func<int, int[]> evidenceOf, CancellationToken cancellationToken)
+    {
+        var states = new Dictionary<int, float[]>();
+        foreach (var chunk in users.Chunk(StateInferenceUsers))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (NewDisposeScope())
+            {
+                var inferred = anchored.Method.InferStates(chunk.Select(u => data.Select(evidenceOf(u))).ToList(), cancellationToken);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    states[chunk[i]] = inferred[i];
+                }
+            }
+        }
+
+        return states;
+    }
 
     // The held-out records whose two responses appear in none of the given records.
     private static IEnumerable<int> Unseen(IEnumerable<int> heldOut, IEnumerable<int> seen, (ulong Chosen, ulong Rejected)[] items)

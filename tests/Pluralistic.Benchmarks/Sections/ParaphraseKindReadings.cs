@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Pluralistic.Data;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,7 +39,7 @@ internal static class ParaphraseKindReadings
         {
             var r = queries[j];
             var difference = new float[test.ResponseDimension];
-            System.Numerics.Tensors.TensorPrimitives.Subtract(test.ChosenVector(r), test.RejectedVector(r), difference);
+            TensorPrimitives.Subtract(test.ChosenVector(r), test.RejectedVector(r), difference);
             var margin = testKinds[r] switch
             {
                 SyntheticParaphrasePopulation.QualityPair => Dot(quality, difference),
@@ -60,7 +61,7 @@ internal static class ParaphraseKindReadings
         var x = new float[records.Length * d];
         for (var i = 0; i < records.Length; i++)
         {
-            System.Numerics.Tensors.TensorPrimitives.Subtract(data.ChosenVector(records[i]), data.RejectedVector(records[i]), x.AsSpan(i * d, d));
+            TensorPrimitives.Subtract(data.ChosenVector(records[i]), data.RejectedVector(records[i]), x.AsSpan(i * d, d));
         }
 
         return x;
@@ -70,30 +71,21 @@ internal static class ParaphraseKindReadings
     private static float[] Linear(PreferenceDataset data, int[] records)
     {
         using var scope = NewDisposeScope();
-        var d = data.ResponseDimension;
-        var x = tensor(Differences(data, records), [records.Length, d]);
-        using var two = 2.ToScalar();
         using var l2 = L2.ToScalar();
-        var w = new Parameter(zeros(d));
-        using var optimizer = optim.Adam([w], lr: 1e-2);
-        for (var step = 0; step < Steps; step++)
-        {
-            using var stepScope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = nn.functional.softplus(-x.matmul(w)).mean() + (w.pow(two).sum() * l2);
-            loss.backward();
-            optimizer.step();
-        }
-
+        var x = tensor(Differences(data, records), [records.Length, data.ResponseDimension]);
+        var w = new Parameter(zeros(data.ResponseDimension));
+        Minimise([w], () => nn.functional.softplus(-x.matmul(w)).mean() + (w.square().sum() * l2));
         return w.detach().data<float>().ToArray();
     }
 
-    // A rank-8 bilinear reading margin = sum_k (p A)_k (difference B)_k, fitted on the pairs with L2.
-    private static (float[] A, float[] B, int Dimension) Bilinear(PreferenceDataset data, int[] records, int seed)
+    // A rank-8 bilinear reading, margin = sum_k (p A)_k (difference B)_k, fitted on the pairs with L2. Returned as
+    // the rows of A^T and B^T, so each rank's factor is one contiguous vector.
+    private static (float[][] PromptFactors, float[][] ResponseFactors) Bilinear(PreferenceDataset data, int[] records, int seed)
     {
         using var scope = NewDisposeScope();
-        var d = data.ResponseDimension;
-        var x = tensor(Differences(data, records), [records.Length, d]);
+        using var l2 = BilinearL2.ToScalar();
+        using var scale = 0.01.ToScalar();
+        var x = tensor(Differences(data, records), [records.Length, data.ResponseDimension]);
         var prompts = new float[records.Length * data.PromptDimension];
         for (var i = 0; i < records.Length; i++)
         {
@@ -102,44 +94,36 @@ internal static class ParaphraseKindReadings
 
         var p = tensor(prompts, [records.Length, data.PromptDimension]);
         using var generator = new Generator((ulong)seed);
-        using var two = 2.ToScalar();
-        using var l2 = BilinearL2.ToScalar();
-        using var scale = 0.01.ToScalar();
         var a = new Parameter(randn([data.PromptDimension, BilinearRank], generator: generator) * scale);
-        var b = new Parameter(randn([d, BilinearRank], generator: generator) * scale);
-        using var optimizer = optim.Adam([a, b], lr: 1e-2);
+        var b = new Parameter(randn([data.ResponseDimension, BilinearRank], generator: generator) * scale);
+        Minimise([a, b], () => nn.functional.softplus(-(p.matmul(a) * x.matmul(b)).sum(1)).mean() + ((a.square().sum() + b.square().sum()) * l2));
+        return (Rows(a.detach().t()), Rows(b.detach().t()));
+    }
+
+    // Full-batch Adam on a loss, a dispose scope around every step.
+    private static void Minimise(Parameter[] parameters, Func<Tensor> loss)
+    {
+        using var optimizer = optim.Adam(parameters, lr: 1e-2);
         for (var step = 0; step < Steps; step++)
         {
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();
-            var margins = (p.matmul(a) * x.matmul(b)).sum(1);
-            var loss = nn.functional.softplus(-margins).mean() + ((a.pow(two).sum() + b.pow(two).sum()) * l2);
-            loss.backward();
+            loss().backward();
             optimizer.step();
         }
-
-        return (a.detach().data<float>().ToArray(), b.detach().data<float>().ToArray(), d);
     }
 
-    private static double Dot(float[] w, float[] x) => System.Numerics.Tensors.TensorPrimitives.Dot(w, x);
+    private static float[][] Rows(Tensor matrix) =>
+        [.. Enumerable.Range(0, (int)matrix.shape[0]).Select(i => matrix[i].contiguous().data<float>().ToArray())];
 
-    private static double BilinearMargin((float[] A, float[] B, int Dimension) reading, ReadOnlySpan<float> prompt, float[] difference)
+    private static double Dot(float[] w, float[] x) => TensorPrimitives.Dot(w, x);
+
+    private static double BilinearMargin((float[][] PromptFactors, float[][] ResponseFactors) reading, ReadOnlySpan<float> prompt, float[] difference)
     {
         double margin = 0;
         for (var k = 0; k < BilinearRank; k++)
         {
-            double pa = 0, xb = 0;
-            for (var i = 0; i < prompt.Length; i++)
-            {
-                pa += prompt[i] * reading.A[(i * BilinearRank) + k];
-            }
-
-            for (var i = 0; i < reading.Dimension; i++)
-            {
-                xb += difference[i] * reading.B[(i * BilinearRank) + k];
-            }
-
-            margin += pa * xb;
+            margin += (double)TensorPrimitives.Dot(prompt, reading.PromptFactors[k]) * TensorPrimitives.Dot(difference, reading.ResponseFactors[k]);
         }
 
         return margin;
