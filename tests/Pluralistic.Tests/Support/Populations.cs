@@ -47,9 +47,9 @@ public static class Populations
         ResponseDimension = 16,
     };
 
-    /// <summary>The Bradley-Terry baseline that accuracy tests compare against: defaults, seed 1, CPU, one thread.</summary>
-    public static BradleyTerryRewardModel TrainBaseline(PreferenceDataset train) =>
-        new BradleyTerryTrainer(new BradleyTerryOptions { Seed = 1, Device = "cpu", Threads = 1 }).Fit(train);
+    /// <summary>The Bradley-Terry baseline that accuracy tests compare against: defaults, seed 1 unless given, CPU, one thread.</summary>
+    public static BradleyTerryRewardModel TrainBaseline(PreferenceDataset train, int seed = 1) =>
+        new BradleyTerryTrainer(new BradleyTerryOptions { Seed = seed, Device = "cpu", Threads = 1 }).Fit(train);
 
     public static double Accuracy(PairPredictions predictions) =>
         Enumerable.Range(0, predictions.Count).Average(i => predictions.ProbabilityChosen(i) > 0.5 ? 1.0 : 0.0);

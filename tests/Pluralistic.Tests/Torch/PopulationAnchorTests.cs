@@ -19,14 +19,15 @@ public sealed class PopulationAnchorTests
     private static readonly RewardModelKind[] Methods = [PalKind.Instance, DpaKind.Instance, MaxMinKind.Instance, VplKind.Instance, FspoKind.Instance];
 
     /// <summary>
-    /// The methods the shared-taste property holds for today (measured 2026-12-05, after the fit stopped judging seen
-    /// users with states that had learned the judged pairs): VPL and FSPO. DPA, MaxMin and PAL do not yet, at 1.1, 1.6
-    /// and 10.4 points below BT on held-out items: PAL validates on no held-out pairs, so the fit never judges its
-    /// trained seen states; DPA's seen weight is 0 and its anchor alone, a population reward trained beside it, sits
-    /// 1.1 points below the separately trained baseline on 60 users; MaxMin's seen weight is judged on 108 pairs.
+    /// The methods the shared-taste property holds for today, as the mean over five training seeds (measured
+    /// 2026-12-05): VPL (-0.3 points against BT) and FSPO (-0.2). DPA and PAL do not yet, at -0.5 (just beyond the
+    /// tolerance; per seed -1.6 to +0.9) and -5.8: PAL validates on no held-out pairs, so the fit never judges its
+    /// trained seen states. MaxMin was 1.6 points below at seed 1 alone (its seen weight is judged on 108 pairs).
     /// Listed, not hidden.
     /// </summary>
     public static TheoryData<string> SharedTasteMethods => new([VplKind.Instance.Name, FspoKind.Instance.Name]);
+
+    private static readonly int[] SharedTasteSeeds = [1, 2, 3, 4, 5];
 
     /// <summary>
     /// The methods that keep 80% of their gain on the heterogeneous population today: PAL and FSPO (DPA, MaxMin and
@@ -38,13 +39,23 @@ public sealed class PopulationAnchorTests
     [MemberData(nameof(SharedTasteMethods))]
     public async Task A_shared_taste_with_small_deviations_costs_no_method_more_than_half_a_point_against_BT(string kind)
     {
+        // Averaged over five training seeds, BT and the method trained with the same seed each time. On this
+        // population an anchored method with little personal evidence scores as its own population reward, and one
+        // BT against another BT of a different seed differs by up to 1.7 points here (70.0% to 71.7%): a single
+        // seed's comparison would test that noise, not the anchor, against a half-point tolerance.
         var population = Generated(seed: 3, personal: 0.15, noise: 1.0);
-        using var baseline = Populations.TrainBaseline(population.Train);
-        using var model = Train(kind, population.Train);
-        var bt = Populations.Accuracy(await baseline.ScorePairsAsync(population.Test));
-        var method = Populations.Accuracy(await model.ScorePairsAsync(population.Test));
-        Assert.True(method >= bt - 0.005, $"{kind}: {method:P1} on held-out items vs BT {bt:P1} ({Describe(model)})");
-        Assert.NotNull(model.Info.PopulationAnchor);
+        var differences = new List<double>();
+        foreach (var seed in SharedTasteSeeds)
+        {
+            using var baseline = Populations.TrainBaseline(population.Train, seed);
+            using var model = Train(kind, population.Train, seed: seed);
+            Assert.NotNull(model.Info.PopulationAnchor);
+            var bt = Populations.Accuracy(await baseline.ScorePairsAsync(population.Test));
+            var method = Populations.Accuracy(await model.ScorePairsAsync(population.Test));
+            differences.Add(method - bt);
+        }
+
+        Assert.True(differences.Average() >= -0.005, $"{kind}: {differences.Average() * 100:+0.00;-0.00} points against BT on held-out items, mean of seeds {string.Join(", ", SharedTasteSeeds)} (per seed: {string.Join(", ", differences.Select(d => (d * 100).ToString("+0.00;-0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
     }
 
     [Theory]
@@ -190,10 +201,10 @@ public sealed class PopulationAnchorTests
     private static string Describe(TorchUserRewardModel model) =>
         $"{model.Info.PopulationAnchor?.Form} kappa {model.Info.PopulationAnchor?.Kappa}; " + string.Join(", ", model.Info.Metrics.Where(m => m.Key.StartsWith("anchor", StringComparison.Ordinal)).Select(m => $"{m.Key} {m.Value:G4}"));
 
-    private static TorchUserRewardModel Train(string kind, PreferenceDataset train, bool anchored = true)
+    private static TorchUserRewardModel Train(string kind, PreferenceDataset train, bool anchored = true, int seed = 1)
     {
         var method = Methods.Single(m => m.Name == kind);
-        var options = method.CreateDefaultOptions() with { Seed = 1, Device = "cpu", Threads = 1, PopulationAnchor = anchored };
+        var options = method.CreateDefaultOptions() with { Seed = seed, Device = "cpu", Threads = 1, PopulationAnchor = anchored };
         return method.Train(options, train);
     }
 
