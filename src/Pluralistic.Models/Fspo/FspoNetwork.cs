@@ -40,7 +40,7 @@ internal sealed class FspoNetwork : nn.Module
 
         if (options.AdaptationSteps > 0)
         {
-            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, name: "adaptation");
+            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, options.AdaptationGradient, name: "adaptation");
         }
 
         RegisterComponents();
@@ -94,8 +94,8 @@ internal sealed class FspoNetwork : nn.Module
         }
 
         // The pairs' projection does not depend on the summary: computed once for every step, padding left out.
-        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
-        return adaptation.Refine(summaries, pairs.Margins, weights, differentiable);
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
+        return adaptation.Refine(summaries, pairs, s => s, differentiable);
     }
 
     /// <summary>Margins r(chosen | s) - r(rejected | s) with broadcasting, both sides through the head in one pass.</summary>

@@ -51,7 +51,7 @@ internal sealed class VplNetwork : nn.Module
 
         if (options.AdaptationSteps > 0)
         {
-            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, name: "adaptation");
+            adaptation = new LearnedContextRefinement(options.AdaptationSteps, options.AdaptationStepSize, options.AdaptationAnchor, options.AdaptationGradient, name: "adaptation");
         }
 
         RegisterComponents();
@@ -112,8 +112,8 @@ internal sealed class VplNetwork : nn.Module
         }
 
         // The pairs' projection does not depend on the latent: computed once for every step, padding left out.
-        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights);
-        return adaptation.Refine(mean, m => pairs.Margins(Latent(m, logVariance, null)), weights, differentiable);
+        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
+        return adaptation.Refine(mean, pairs, m => Latent(m, logVariance, null), differentiable);
     }
 
     /// <summary>Margins r(chosen | z) - r(rejected | z) with broadcasting, both sides through the head in one pass.</summary>

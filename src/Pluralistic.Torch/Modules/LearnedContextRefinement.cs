@@ -17,6 +17,17 @@ public sealed class LearnedContextRefinement : nn.Module
     /// <param name="anchor">Weight of the pull towards the starting state (non-negative).</param>
     /// <param name="name">Module name.</param>
     public LearnedContextRefinement(int steps, double initialStepSize, double anchor, string name = "refinement")
+        : this(steps, initialStepSize, anchor, AdaptationGradient.SecondOrder, name)
+    {
+    }
+
+    /// <summary>Creates the refinement, trained through its steps as <paramref name="gradient"/> says.</summary>
+    /// <param name="steps">Gradient steps (positive).</param>
+    /// <param name="initialStepSize">The step size before training (positive).</param>
+    /// <param name="anchor">Weight of the pull towards the starting state (non-negative).</param>
+    /// <param name="gradient">How training differentiates through the steps.</param>
+    /// <param name="name">Module name.</param>
+    public LearnedContextRefinement(int steps, double initialStepSize, double anchor, AdaptationGradient gradient, string name = "refinement")
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
@@ -24,6 +35,7 @@ public sealed class LearnedContextRefinement : nn.Module
         ArgumentOutOfRangeException.ThrowIfNegative(anchor);
         Steps = steps;
         Anchor = anchor;
+        Gradient = gradient;
         logStepSize = new Parameter(tensor((float)Math.Log(initialStepSize)));
         RegisterComponents();
     }
@@ -34,12 +46,29 @@ public sealed class LearnedContextRefinement : nn.Module
     /// <summary>Weight of the pull towards the starting state.</summary>
     public double Anchor { get; }
 
-    /// <summary>Refines states; see <see cref="ContextRefinement.Refine"/>.</summary>
+    /// <summary>How training differentiates through the steps.</summary>
+    public AdaptationGradient Gradient { get; }
+
+    /// <summary>Refines states; see <see cref="ContextRefinement.Refine(Tensor, Func{Tensor, Tensor}, Tensor, Tensor, double, int, bool, AdaptationGradient)"/>.</summary>
     /// <param name="start">Starting states [B, S].</param>
     /// <param name="contextMargins">Margins of every context pair for states [B, S]: [B, K].</param>
     /// <param name="weights">Pair weights times the mask [B, K].</param>
     /// <param name="differentiable">Keep the graph (training) or detach each step (adapting users).</param>
     /// <returns>[B, S].</returns>
     public Tensor Refine(Tensor start, Func<Tensor, Tensor> contextMargins, Tensor weights, bool differentiable) =>
-        ContextRefinement.Refine(start, contextMargins, weights, logStepSize.exp(), Anchor, Steps, differentiable);
+        ContextRefinement.Refine(start, contextMargins, weights, logStepSize.exp(), Anchor, Steps, differentiable, Gradient);
+
+    /// <summary>Refines states against packed context pairs, each step scoring only the pairs that carry weight.</summary>
+    /// <param name="start">Starting states [B, S].</param>
+    /// <param name="pairs">The users' context pairs, packed (built with <c>trackProjection</c> = <see cref="TracksProjection"/>(differentiable)).</param>
+    /// <param name="toCondition">The head's condition of states [B, S] (the identity, or a latent transform).</param>
+    /// <param name="differentiable">Keep the graph (training) or detach each step (adapting users).</param>
+    /// <returns>[B, S].</returns>
+    internal Tensor Refine(Tensor start, PackedContextPairs pairs, Func<Tensor, Tensor> toCondition, bool differentiable) =>
+        ContextRefinement.RefineNormalised(start, s => pairs.PackedMargins(toCondition(s)), pairs.NormalisedWeights, logStepSize.exp(), Anchor, Steps, differentiable, Gradient);
+
+    /// <summary>Whether the packed pairs' projection must stay in the graph: training that differentiates through a step needs it.</summary>
+    /// <param name="differentiable">Training (true) or adapting users.</param>
+    /// <returns>Whether to track the projection.</returns>
+    internal bool TracksProjection(bool differentiable) => differentiable && Gradient != AdaptationGradient.FirstOrder;
 }

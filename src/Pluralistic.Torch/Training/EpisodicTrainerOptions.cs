@@ -31,6 +31,13 @@ public abstract record EpisodicTrainerOptions : RewardTrainerOptions
     /// </summary>
     public int AdaptationSteps { get; init; } = 5;
 
+    /// <summary>
+    /// How training differentiates through the adaptation steps: through every step (second-order) or with each step's
+    /// gradient held constant (first-order; the adapted states and the scores are computed the same way, only the
+    /// training gradient differs). Default <see cref="Modules.AdaptationGradient.SecondOrder"/>.
+    /// </summary>
+    public Modules.AdaptationGradient AdaptationGradient { get; init; }
+
     /// <summary>Initial step size of the adaptation steps (learned in training). Default 1.</summary>
     public double AdaptationStepSize { get; init; } = 1.0;
 

@@ -26,13 +26,14 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     {
         var run = Path.Combine(workspace.Root, "run-fspo");
         var train = await CliRunner.RunAsync(
-            "train", "--model", "fspo", "--context-max", "6", "--mirror", "0.5", "--set-encoder", "--adaptation-steps", "2", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+            "train", "--model", "fspo", "--context-max", "6", "--mirror", "0.5", "--set-encoder", "--adaptation-steps", "2", "--adaptation-gradient", "first-order", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
         Assert.True(train.ExitCode == 0, train.Error);
 
         var options = ReadOptions(run);
         Assert.Equal(6, options.GetProperty("max_context_pairs").GetInt32());
         Assert.Equal(0.5, options.GetProperty("mirrored_users").GetDouble());
         Assert.Equal(2, options.GetProperty("adaptation_steps").GetInt32());
+        Assert.Equal("FirstOrder", options.GetProperty("adaptation_gradient").GetString());
         Assert.True(options.GetProperty("set_encoder").GetBoolean());
 
         var evaluate = await CliRunner.RunAsync(
@@ -46,12 +47,13 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     {
         var run = Path.Combine(workspace.Root, "run-vpl-steps");
         var train = await CliRunner.RunAsync(
-            "train", "--model", "vpl", "--latent", "4", "--adaptation-steps", "0", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
+            "train", "--model", "vpl", "--latent", "4", "--adaptation-steps", "2", "--adaptation-gradient", "truncated", "--data", workspace.Train, "--out", run, "--seed", "1", "--epochs", "3", "--json");
         Assert.True(train.ExitCode == 0, train.Error);
 
         var options = ReadOptions(run);
         Assert.Equal(4, options.GetProperty("latent_size").GetInt32());
-        Assert.Equal(0, options.GetProperty("adaptation_steps").GetInt32());
+        Assert.Equal(2, options.GetProperty("adaptation_steps").GetInt32());
+        Assert.Equal("TruncatedSecondOrder", options.GetProperty("adaptation_gradient").GetString());
 
         var evaluate = await CliRunner.RunAsync("evaluate", "--run", run, "--data", workspace.TestUnseen, "--context-pairs", "5", "--json");
         Assert.True(evaluate.ExitCode == 0, evaluate.Error);

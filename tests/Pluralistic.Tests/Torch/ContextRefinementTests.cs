@@ -77,4 +77,63 @@ public class ContextRefinementTests
         var detached = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 3, differentiable: false);
         Assert.True((detached - refined.detach()).abs().max().item<float>() < 1e-5f);
     }
+
+    [Fact]
+    public void First_order_steps_give_the_second_order_value_and_pass_gradients_to_the_start_and_the_step_size_only()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var differences = randn(3, 5, 4, generator: generator);
+        var head = randn(4, 4, generator: generator).requires_grad_(true);
+        var start = randn(3, 4, generator: generator).requires_grad_(true);
+        var logStep = tensor(-1f).requires_grad_(true);
+        Tensor Margins(Tensor s) => (differences.matmul(head) * s.unsqueeze(1)).sum(-1);
+
+        var secondOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 3, differentiable: true, AdaptationGradient.SecondOrder);
+        var firstOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 3, differentiable: true, AdaptationGradient.FirstOrder);
+        Assert.True((firstOrder - secondOrder).abs().max().item<float>() < 1e-5f);
+
+        // First-order: d s_T / d s_0 is the identity and d s_T / d step is minus the summed step gradients; the head
+        // gets nothing through the steps.
+        firstOrder.sum().backward();
+        Assert.Null(head.grad);
+        Assert.True((start.grad! - ones_like(start)).abs().max().item<float>() < 1e-6f);
+        var moved = (firstOrder.detach() - start.detach()).sum().item<float>();
+        var stepSize = logStep.exp().item<float>();
+        Assert.Equal(moved, logStep.grad!.item<float>(), 4);
+        Assert.True(Math.Abs(moved) > 1e-3 && stepSize > 0);
+    }
+
+    [Fact]
+    public void Truncated_steps_give_the_second_order_value_and_pass_the_heads_gradient_through_the_last_step()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(13);
+        var differences = randn(3, 5, 4, generator: generator);
+        var head = randn(4, 4, generator: generator).requires_grad_(true);
+        var start = randn(3, 4, generator: generator).requires_grad_(true);
+        var logStep = tensor(-1f).requires_grad_(true);
+        Tensor Margins(Tensor s) => (differences.matmul(head) * s.unsqueeze(1)).sum(-1);
+
+        var secondOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 4, differentiable: true, AdaptationGradient.SecondOrder);
+        var truncated = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 4, differentiable: true, AdaptationGradient.TruncatedSecondOrder);
+        Assert.True((truncated - secondOrder).abs().max().item<float>() < 1e-5f);
+
+        truncated.square().sum().backward();
+        foreach (var (name, parameter) in new[] { ("start", start), ("head", head), ("step size", logStep) })
+        {
+            Assert.NotNull(parameter.grad);
+            Assert.True(parameter.grad!.abs().sum().item<float>() > 0, $"no gradient reached the {name}");
+        }
+
+        // One step: truncated is second-order.
+        var headGradient = head.grad!.clone();
+        head.grad!.zero_();
+        ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 1, differentiable: true, AdaptationGradient.TruncatedSecondOrder).square().sum().backward();
+        var truncatedOne = head.grad!.clone();
+        head.grad!.zero_();
+        ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 1, differentiable: true, AdaptationGradient.SecondOrder).square().sum().backward();
+        Assert.True((truncatedOne - head.grad!).abs().max().item<float>() < 1e-5f);
+        Assert.True(headGradient.abs().sum().item<float>() > 0);
+    }
 }
