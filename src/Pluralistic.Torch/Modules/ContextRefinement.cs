@@ -98,7 +98,7 @@ public static class ContextRefinement
         for (var step = 0; step < detachedSteps; step++)
         {
             var g = StepGradient(s.requires_grad_(true), anchorPoint, contextMargins, normalisedWeights, anchor, createGraph: false);
-            summed = !differentiable ? null : summed is null ? g : summed + g;
+            summed = !differentiable ? null : summed is null ? g : summed.Plus(g);
             s = (s - g * detachedStep).detach();
         }
 
