@@ -79,7 +79,7 @@ public class MaxMinMinorityTests(MinorityFixture fixture) : IClassFixture<Minori
             for (var m = 0; m < responses.Count; m++)
             {
                 var expected = Enumerable.Range(0, fixture.Model.GroupCount).Sum(k => posteriors[n].Posterior[k] * heads.RawAt(m, k));
-                Assert.Equal(expected, matrix[m, n], 4);
+                Assert.Equal(expected, matrix[m, n], 1e-4);
             }
         }
     }
