@@ -95,7 +95,7 @@ internal sealed class FspoNetwork : nn.Module
 
         // The pairs' projection does not depend on the summary: computed once for every step, padding left out.
         var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
-        return adaptation.Refine(summaries, pairs, s => s, differentiable);
+        return adaptation.Refine(summaries, pairs.Margins, weights, differentiable);
     }
 
     /// <summary>Margins r(chosen | s) - r(rejected | s) with broadcasting, both sides through the head in one pass.</summary>

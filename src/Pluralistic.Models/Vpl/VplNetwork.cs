@@ -113,7 +113,7 @@ internal sealed class VplNetwork : nn.Module
 
         // The pairs' projection does not depend on the latent: computed once for every step, padding left out.
         var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
-        return adaptation.Refine(mean, pairs, m => Latent(m, logVariance, null), differentiable);
+        return adaptation.Refine(mean, m => pairs.Margins(Latent(m, logVariance, null)), weights, differentiable);
     }
 
     /// <summary>Margins r(chosen | z) - r(rejected | z) with broadcasting, both sides through the head in one pass.</summary>

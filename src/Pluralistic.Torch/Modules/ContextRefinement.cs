@@ -52,36 +52,13 @@ public static class ContextRefinement
 
         using var grad = enable_grad();
         var perUser = weights.sum(1, keepdim: true).clamp_min(ScalarCache.Of(1e-12));
-        return RefineNormalised(start, contextMargins, weights / perUser, stepSize, anchor, steps, differentiable, gradient);
-    }
-
-    /// <summary>
-    /// The steps on context margins of any layout (<c>[B, K]</c>, or packed pairs with their users' weights beside them):
-    /// the context loss is <c>sum(normalisedWeights * softplus(-margins))</c>, each user's weights summing to 1.
-    /// </summary>
-    /// <param name="start">The encoded conditions s_0 [B, S].</param>
-    /// <param name="contextMargins">Margins of the context pairs for conditions [B, S], laid out as <paramref name="normalisedWeights"/>.</param>
-    /// <param name="normalisedWeights">Each pair's weight over its user's total.</param>
-    /// <param name="stepSize">The step size (a positive scalar tensor).</param>
-    /// <param name="anchor">Weight of the pull towards s_0.</param>
-    /// <param name="steps">Gradient steps.</param>
-    /// <param name="differentiable">Keep a graph from the result to s_0 and the step size.</param>
-    /// <param name="gradient">How a differentiable result depends on s_0 and the step size.</param>
-    /// <returns>The refined conditions [B, S].</returns>
-    internal static Tensor RefineNormalised(Tensor start, Func<Tensor, Tensor> contextMargins, Tensor normalisedWeights, Tensor stepSize, double anchor, int steps, bool differentiable, AdaptationGradient gradient)
-    {
-        if (steps == 0)
-        {
-            return start;
-        }
-
-        using var grad = enable_grad();
+        var normalised = weights / perUser;
         if (differentiable && gradient == AdaptationGradient.SecondOrder)
         {
             var unrolled = start;
             for (var step = 0; step < steps; step++)
             {
-                unrolled = unrolled - StepGradient(unrolled, start, contextMargins, normalisedWeights, anchor, createGraph: true) * stepSize;
+                unrolled = unrolled - StepGradient(unrolled, start, contextMargins, normalised, anchor, createGraph: true) * stepSize;
             }
 
             return unrolled;
@@ -97,7 +74,7 @@ public static class ContextRefinement
         Tensor? summed = null;
         for (var step = 0; step < detachedSteps; step++)
         {
-            var g = StepGradient(s.requires_grad_(true), anchorPoint, contextMargins, normalisedWeights, anchor, createGraph: false);
+            var g = StepGradient(s.requires_grad_(true), anchorPoint, contextMargins, normalised, anchor, createGraph: false);
             summed = !differentiable ? null : summed is null ? g : summed.Plus(g);
             s = (s - g * detachedStep).detach();
         }
@@ -111,19 +88,15 @@ public static class ContextRefinement
         // reaches s_0 (identity) and the step size (minus the summed gradients), without a backward through the steps.
         var result = summed is null ? start : start - (summed * stepSize);
         return truncated
-            ? result - StepGradient(result, start, contextMargins, normalisedWeights, anchor, createGraph: true) * stepSize
+            ? result - StepGradient(result, start, contextMargins, normalised, anchor, createGraph: true) * stepSize
             : result;
     }
 
     /// <summary>The gradient of the context loss (plus the anchor's pull) at <paramref name="s"/>, with a graph when <paramref name="createGraph"/>.</summary>
     private static Tensor StepGradient(Tensor s, Tensor anchorPoint, Func<Tensor, Tensor> contextMargins, Tensor normalisedWeights, double anchor, bool createGraph)
     {
-        var loss = ((-contextMargins(s)).Softplus() * normalisedWeights).sum();
-        if (anchor > 0)
-        {
-            loss = loss.Plus((s - anchorPoint).Squared().sum().Times(anchor));
-        }
-
+        var loss = ((-contextMargins(s)).Softplus() * normalisedWeights).sum()
+            .Plus((s - anchorPoint).Squared().sum().Times(anchor));
         return autograd.grad([loss], [s], retain_graph: createGraph, create_graph: createGraph)[0];
     }
 }

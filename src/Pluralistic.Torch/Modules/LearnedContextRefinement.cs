@@ -58,16 +58,7 @@ public sealed class LearnedContextRefinement : nn.Module
     public Tensor Refine(Tensor start, Func<Tensor, Tensor> contextMargins, Tensor weights, bool differentiable) =>
         ContextRefinement.Refine(start, contextMargins, weights, logStepSize.exp(), Anchor, Steps, differentiable, Gradient);
 
-    /// <summary>Refines states against packed context pairs, each step scoring only the pairs that carry weight.</summary>
-    /// <param name="start">Starting states [B, S].</param>
-    /// <param name="pairs">The users' context pairs, packed (built with <c>trackProjection</c> = <see cref="TracksProjection"/>(differentiable)).</param>
-    /// <param name="toCondition">The head's condition of states [B, S] (the identity, or a latent transform).</param>
-    /// <param name="differentiable">Keep the graph (training) or detach each step (adapting users).</param>
-    /// <returns>[B, S].</returns>
-    internal Tensor Refine(Tensor start, PackedContextPairs pairs, Func<Tensor, Tensor> toCondition, bool differentiable) =>
-        ContextRefinement.RefineNormalised(start, s => pairs.PackedMargins(toCondition(s)), pairs.NormalisedWeights, logStepSize.exp(), Anchor, Steps, differentiable, Gradient);
-
-    /// <summary>Whether the packed pairs' projection must stay in the graph: training that differentiates through a step needs it.</summary>
+    /// <summary>Whether context pairs' projection must stay in the graph (<see cref="PackedContextPairs"/>): training that differentiates through a step needs it.</summary>
     /// <param name="differentiable">Training (true) or adapting users.</param>
     /// <returns>Whether to track the projection.</returns>
     internal bool TracksProjection(bool differentiable) => differentiable && Gradient != AdaptationGradient.FirstOrder;

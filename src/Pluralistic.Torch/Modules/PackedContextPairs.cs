@@ -7,8 +7,7 @@ namespace Pluralistic.Torch.Modules;
 /// the pairs with a weight (padding and zero-weight pairs left out) are projected by the head's condition-independent
 /// first layer once, and each step only combines them with their user's condition. Padding contributes nothing to
 /// the context loss, so leaving it out changes no result beyond float rounding, and a batch of contexts of 2..20 pairs
-/// costs its real pairs rather than B x 20. The adaptation steps read the packed form directly
-/// (<see cref="PackedMargins"/> against <see cref="NormalisedWeights"/>), so no step scatters margins back to [B, K].
+/// costs its real pairs rather than B x 20.
 /// </summary>
 internal sealed class PackedContextPairs
 {
@@ -16,7 +15,7 @@ internal sealed class PackedContextPairs
     private readonly Tensor kept;
     private readonly Tensor users;
     private readonly Tensor projected;
-    private readonly Tensor normalisedWeights;
+    private readonly Tensor empty;
 
     /// <summary>Packs and projects the pairs.</summary>
     /// <param name="head">The reward head.</param>
@@ -24,8 +23,8 @@ internal sealed class PackedContextPairs
     /// <param name="rejectedInputs">[B, K, in].</param>
     /// <param name="weights">Pair weights times the mask [B, K]; pairs of weight 0 are left out.</param>
     /// <param name="trackProjection">
-    /// Keep the projection in the autograd graph (second-order meta-training differentiates the steps with respect to
-    /// the head); otherwise it is computed without a graph, as adapting users and first-order training need.
+    /// Keep the projection in the autograd graph (training that differentiates through a step differentiates it with
+    /// respect to the head); otherwise it is computed without a graph, as adapting users and first-order training need.
     /// </param>
     public PackedContextPairs(ConditionedRewardHead head, Tensor chosenInputs, Tensor rejectedInputs, Tensor weights, bool trackProjection = true)
     {
@@ -57,16 +56,12 @@ internal sealed class PackedContextPairs
             projected = head.ProjectPairs(chosenInputs.reshape(b * k, features).index_select(0, kept), rejectedInputs.reshape(b * k, features).index_select(0, kept));
         }
 
-        var perUser = weights.sum(1, keepdim: true).clamp_min(ScalarCache.Of(1e-12));
-        normalisedWeights = (weights / perUser).reshape(-1).index_select(0, kept);
+        empty = zeros_like(weights);
     }
 
-    /// <summary>Each kept pair's weight over its user's total [N]: a user's context loss is the weighted mean over their pairs.</summary>
-    public Tensor NormalisedWeights => normalisedWeights;
-
-    /// <summary>Margins r(chosen | c) - r(rejected | c) of the kept pairs under their users' conditions.</summary>
+    /// <summary>Margins r(chosen | c) - r(rejected | c) of every context pair under its user's condition.</summary>
     /// <param name="conditions">One condition per user [B, c].</param>
-    /// <returns>[N], in the order of <see cref="NormalisedWeights"/>.</returns>
-    public Tensor PackedMargins(Tensor conditions) => head.Margins(projected, conditions.index_select(0, users));
-
+    /// <returns>[B, K], 0 where a pair was left out.</returns>
+    public Tensor Margins(Tensor conditions) =>
+        empty.reshape(-1).index_copy(0, kept, head.Margins(projected, conditions.index_select(0, users))).view_as(empty);
 }
