@@ -13,8 +13,8 @@ public enum AdaptationGradient
     FirstOrder,
 
     /// <summary>
-    /// First-order through every step but the last, second-order through the last: the network learns how one step
-    /// moves a state (its gradient reaches the head) at about a fifth of the second-order backward pass of five steps.
+    /// First-order through every step but the last, second-order through the last: the head's gradient reaches it
+    /// through how the last step moves a state, at the cost of one step's second-order backward pass instead of all.
     /// </summary>
     TruncatedSecondOrder,
 }

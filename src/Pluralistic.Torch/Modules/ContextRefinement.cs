@@ -33,9 +33,9 @@ public static class ContextRefinement
     /// <param name="steps">Gradient steps.</param>
     /// <param name="differentiable">Keep a graph from the result to s_0 and the step size (training), or detach it (adapting users).</param>
     /// <param name="gradient">
-    /// In differentiable mode, how the result depends on s_0 and the step size: through every step (second-order), or
+    /// In differentiable mode, how the result depends on s_0 and the step size: through every step (second-order),
     /// with each step's gradient held constant, <c>s_T = s_0 - step * sum_t g_t</c> (first-order: the same value, a
-    /// far cheaper backward pass).
+    /// far cheaper backward pass), or first-order up to the last step and second-order through it (truncated).
     /// </param>
     /// <returns>The refined conditions [B, S].</returns>
     public static Tensor Refine(Tensor start, Func<Tensor, Tensor> contextMargins, Tensor weights, Tensor stepSize, double anchor, int steps, bool differentiable, AdaptationGradient gradient)

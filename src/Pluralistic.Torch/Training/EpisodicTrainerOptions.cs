@@ -32,9 +32,10 @@ public abstract record EpisodicTrainerOptions : RewardTrainerOptions
     public int AdaptationSteps { get; init; } = 5;
 
     /// <summary>
-    /// How training differentiates through the adaptation steps: through every step (second-order) or with each step's
-    /// gradient held constant (first-order; the adapted states and the scores are computed the same way, only the
-    /// training gradient differs). Default <see cref="Modules.AdaptationGradient.SecondOrder"/>.
+    /// How training differentiates through the adaptation steps: through every step (second-order), with each step's
+    /// gradient held constant (first-order), or through the last step only (truncated). The adapted states and the
+    /// scores are computed the same way; only the training gradient, its cost and the accuracy it reaches differ.
+    /// Default <see cref="Modules.AdaptationGradient.SecondOrder"/>.
     /// </summary>
     public Modules.AdaptationGradient AdaptationGradient { get; init; }
 
