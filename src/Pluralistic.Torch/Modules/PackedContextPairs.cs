@@ -26,7 +26,7 @@ internal sealed class PackedContextPairs
     /// Keep the projection in the autograd graph (training that differentiates through a step differentiates it with
     /// respect to the head); otherwise it is computed without a graph, as adapting users and first-order training need.
     /// </param>
-    public PackedContextPairs(ConditionedRewardHead head, Tensor chosenInputs, Tensor rejectedInputs, Tensor weights, bool trackProjection = true)
+    public PackedContextPairs(ConditionedRewardHead head, Tensor chosenInputs, Tensor rejectedInputs, Tensor weights, bool trackProjection)
     {
         this.head = head;
         var b = weights.shape[0];

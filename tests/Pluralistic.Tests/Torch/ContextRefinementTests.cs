@@ -21,6 +21,10 @@ public class ContextRefinementTests
         return (head, start, tensor(-1f).requires_grad_(true), s => (differences.matmul(head) * s.unsqueeze(1)).sum(-1));
     }
 
+    /// <summary>Differentiable refinement of <see cref="LearnableProblem"/>'s states (all pairs weighted alike, anchor 0.1).</summary>
+    private static Tensor Refined(Tensor start, Func<Tensor, Tensor> margins, Tensor logStep, int steps, AdaptationGradient gradient) =>
+        ContextRefinement.Refine(start, margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps, differentiable: true, gradient);
+
     private static Tensor ContextLoss(Tensor differences, Tensor weights, Tensor s) =>
         (nn.functional.softplus(-LinearMargins(differences)(s)) * weights).sum(1) / weights.sum(1).clamp_min(1e-12);
 
@@ -91,8 +95,8 @@ public class ContextRefinementTests
         using var scope = NewDisposeScope();
         var (head, start, logStep, Margins) = LearnableProblem(11);
 
-        var secondOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 3, differentiable: true, AdaptationGradient.SecondOrder);
-        var firstOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 3, differentiable: true, AdaptationGradient.FirstOrder);
+        var secondOrder = Refined(start, Margins, logStep, 3, AdaptationGradient.SecondOrder);
+        var firstOrder = Refined(start, Margins, logStep, 3, AdaptationGradient.FirstOrder);
         Assert.True((firstOrder - secondOrder).abs().max().item<float>() < 1e-5f);
 
         // First-order: d s_T / d s_0 is the identity and d s_T / d step is minus the summed step gradients; the head
@@ -111,8 +115,8 @@ public class ContextRefinementTests
         using var scope = NewDisposeScope();
         var (head, start, logStep, Margins) = LearnableProblem(13);
 
-        var secondOrder = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 4, differentiable: true, AdaptationGradient.SecondOrder);
-        var truncated = ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 4, differentiable: true, AdaptationGradient.TruncatedSecondOrder);
+        var secondOrder = Refined(start, Margins, logStep, 4, AdaptationGradient.SecondOrder);
+        var truncated = Refined(start, Margins, logStep, 4, AdaptationGradient.TruncatedSecondOrder);
         Assert.True((truncated - secondOrder).abs().max().item<float>() < 1e-5f);
 
         truncated.square().sum().backward();
@@ -125,10 +129,10 @@ public class ContextRefinementTests
         // One step: truncated is second-order.
         var headGradient = head.grad!.clone();
         head.grad!.zero_();
-        ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 1, differentiable: true, AdaptationGradient.TruncatedSecondOrder).square().sum().backward();
+        Refined(start, Margins, logStep, 1, AdaptationGradient.TruncatedSecondOrder).square().sum().backward();
         var truncatedOne = head.grad!.clone();
         head.grad!.zero_();
-        ContextRefinement.Refine(start, Margins, ones(3, 5), logStep.exp(), anchor: 0.1, steps: 1, differentiable: true, AdaptationGradient.SecondOrder).square().sum().backward();
+        Refined(start, Margins, logStep, 1, AdaptationGradient.SecondOrder).square().sum().backward();
         Assert.True((truncatedOne - head.grad!).abs().max().item<float>() < 1e-5f);
         Assert.True(headGradient.abs().sum().item<float>() > 0);
     }
