@@ -72,6 +72,15 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         IsReadOnly = options.ReadOnly;
         _shared = SharedDatabase.Acquire(path, options.ReadOnly);
         Path = _shared.Path;
+        if (!IsReadOnly)
+        {
+            // The collection exists before any read: LiteDB creates it lazily on the first write, and a read that
+            // overlaps that creation fails with "page type must be collection page" (concurrent first requests).
+            lock (_shared.WriteLock)
+            {
+                RunWrite("create the states collection", CreateCollection);
+            }
+        }
     }
 
     /// <summary>The full path of the database file, or <c>:memory:</c>.</summary>
@@ -326,6 +335,35 @@ public sealed class LiteDbUserStateStore : IUserStateStore
         }
 
         return removed;
+    }
+
+    // LiteDB has no call that only creates a collection: a document written and deleted in one transaction leaves it
+    // created and empty, and no reader ever sees the document.
+    private bool CreateCollection(LiteDatabase db)
+    {
+        if (db.CollectionExists(_collectionName))
+        {
+            return false;
+        }
+
+        if (!db.BeginTrans())
+        {
+            throw new UserStateStoreException($"The user state store '{Path}' cannot create its collection: a LiteDB transaction is already open on this thread.");
+        }
+
+        try
+        {
+            var collection = Collection(db);
+            var placeholder = new BsonValue("\0collection");
+            collection.Insert(new BsonDocument { ["_id"] = placeholder });
+            collection.Delete(placeholder);
+            return db.Commit();
+        }
+        catch
+        {
+            db.Rollback();
+            throw;
+        }
     }
 
     private void ThrowIfReadOnly(string operation)
