@@ -34,9 +34,10 @@ internal static class AblateCommand
         var device = CommonOptions.Device();
         var embedder = CommonOptions.Embedder("the text preset");
         var json = CommonOptions.Json();
+        var anchor = CommonOptions.Anchor();
         var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
         {
-            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, embedder, json,
+            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, embedder, anchor, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +65,7 @@ internal static class AblateCommand
                 Device = parse.GetValue(device)!,
                 TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 FewShotContextSizes = FewShotOptions.DefaultContextSizes,
+                ConfigureTrainer = parse.GetValue(anchor) ? trainer => trainer with { PopulationAnchor = true } : null,
             };
             CliData.CheckPresets(options.Presets);
             var rows = await PopulationExperiment.RunAsync(options, quiet ? null : new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);

@@ -27,7 +27,7 @@ internal static class CompareCommand
         var seed = CommonOptions.Seed();
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the data for every method (default: each method's)." };
         var patience = CommonOptions.Patience();
-        var anchor = new Option<bool>("--anchor") { Description = "Anchor every personalized method to a population reward trained beside it (experimental)." };
+        var anchor = CommonOptions.Anchor();
         var contextPairs = new Option<string?>("--context-pairs")
         {
             Description = $"Comma-separated context sizes k for unseen users (default: {string.Join(",", UserSplitOptions.DefaultContextSizes)}, as far as at least half of the unseen users have context pairs for).",

@@ -22,6 +22,7 @@ internal static class TrainCommand
         var seed = CommonOptions.Seed();
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the data (default: the method's)." };
         var patience = CommonOptions.Patience();
+        var anchor = CommonOptions.Anchor();
         var device = CommonOptions.Device();
         var threads = CommonOptions.Threads();
         var force = new Option<bool>("--force") { Description = "Overwrite a run already in --out." };
@@ -33,7 +34,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a population model and the states of the users in the data; writes a run directory.")
         {
-            model, data, output, seed, epochs, patience, device, threads, force, skipInvalid, embedder, store, json,
+            model, data, output, seed, epochs, patience, anchor, device, threads, force, skipInvalid, embedder, store, json,
         };
         foreach (var option in methodOptions.Options)
         {
@@ -59,6 +60,7 @@ internal static class TrainCommand
                 EarlyStoppingPatience = CommonOptions.GetPatience(parse, patience) ?? options.EarlyStoppingPatience,
                 Device = parse.GetValue(device)!,
                 Threads = CommonOptions.GetThreads(parse, threads),
+                PopulationAnchor = parse.GetValue(anchor),
             };
             options.Validate();
 

@@ -53,7 +53,7 @@ public sealed class PalTrainer(PalOptions? options = null) : TorchRewardTrainer<
             userLogits = Enumerable.Range(0, data.Users.Count).Select(u => flat.AsSpan(u * k, k).ToArray()).ToArray();
         }
 
-        return new TrainedPopulation<PalOptions> { Network = network, Report = report, Options = options, SeenUserStates = userLogits };
+        return new TrainedPopulation<PalOptions> { Network = network, Report = report, Options = options, SeenUserStates = userLogits, SeenStatesFromTrainingPairs = true };
     }
 
     /// <summary>

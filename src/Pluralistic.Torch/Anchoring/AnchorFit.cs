@@ -31,21 +31,27 @@ internal static class AnchorFit
     // Users whose states are inferred in one call (bounds the evidence held at once; the few-shot sample is no larger).
     private const int StateInferenceUsers = 256;
 
-    /// <summary>Fits the anchor; without validation pairs the method keeps its own reward for any user with pairs.</summary>
+    /// <summary>Fits the anchor; without held-out pairs the method keeps its own reward for any user with pairs.</summary>
     /// <param name="anchored">The method's hooks with the anchor.</param>
     /// <param name="session">The training session (data and its validation split).</param>
     /// <param name="evidenceCapacity">The most pairs a user's state is inferred from after training.</param>
+    /// <param name="trainedSeenStates">
+    /// The seen users' stored states (in user order) when training learned them from the session's training pairs alone
+    /// (PAL's jointly trained mixture logits): they are judged as they are. <see langword="null"/> when the stored
+    /// states are read from all of a user's pairs after training: then they are read again from the training pairs.
+    /// </param>
     /// <param name="cancellationToken">Cancels the fit.</param>
     /// <returns>The fitted anchor and what the fit saw (log-losses), for the manifest's metrics.</returns>
     public static (PopulationAnchorInfo Info, Dictionary<string, double> Metrics) Fit(
-        AnchoredMethod anchored, TrainingSession session, int evidenceCapacity, CancellationToken cancellationToken)
+        AnchoredMethod anchored, TrainingSession session, int evidenceCapacity, IReadOnlyList<float[]>? trainedSeenStates, CancellationToken cancellationToken)
     {
         var info = anchored.Info;
         var seen = new Cases();
         var fewShot = new Cases();
         var data = session.Data;
         var byUser = data.RecordsByUser();
-        var validation = session.ValidationRecords.ToHashSet();
+        // The method's validation pairs, or those held out for the anchor alone when the method validates on none.
+        var validation = session.ValidationRecords.Concat(session.AnchorValidationRecords).ToHashSet();
         var users = Enumerable.Range(0, byUser.Count).Where(u => byUser[u].Length > 1).ToArray();
         if (users.Length == 0)
         {
@@ -65,13 +71,15 @@ internal static class AnchorFit
             }
         }
 
-        // Their states inferred from their training pairs alone (the most recent, as many as a state retains): the
-        // stored states are read from all of a user's pairs, validation pairs included, and would have seen the
-        // very pairs they are judged on here.
+        // Their states as learned from their training pairs alone: the trained states as they are when training
+        // learned them from those pairs only; otherwise inferred again from the most recent training pairs (as many as
+        // a state retains), since states read from all of a user's pairs would have seen the very pairs judged here.
         var cap = SeenPairsCap(evidenceCapacity);
         var heldUsers = heldRecords.Select(r => userOfRecord[r]).Distinct().Order().ToArray();
         var evidenceOf = heldUsers.ToDictionary(u => u, u => byUser[u].Where(training.Contains).TakeLast(cap).ToArray());
-        var stateOfUser = InferByUser(anchored, data, [.. heldUsers.Where(u => evidenceOf[u].Length > 0)], u => evidenceOf[u], cancellationToken);
+        var stateOfUser = trainedSeenStates is not null
+            ? heldUsers.Where(u => evidenceOf[u].Length > 0).ToDictionary(u => u, u => trainedSeenStates[u])
+            : InferByUser(anchored, data, [.. heldUsers.Where(u => evidenceOf[u].Length > 0)], u => evidenceOf[u], cancellationToken);
 
         heldRecords = heldRecords.Where(r => stateOfUser.ContainsKey(userOfRecord[r])).ToArray();
         Score(anchored, data, heldRecords, r => stateOfUser[userOfRecord[r]], r => evidenceOf[userOfRecord[r]].Length, seen, session.Device, cancellationToken);

@@ -86,7 +86,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             }
 
             var seen = trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken);
-            model.FitPopulationAnchor(session, cancellationToken);
+            model.FitPopulationAnchor(session, trained.SeenStatesFromTrainingPairs ? seen : null, cancellationToken);
             session.StoreSeenUserStates(model, seen);
             return model;
         }
@@ -114,9 +114,6 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     protected abstract TrainedPopulation<TOptions> TrainPopulation(
         TrainingSession session, TOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
 
-    /// <summary>The share of each user's pairs the anchor validates on when the method validates on none (the baseline's default).</summary>
-    private const double AnchorValidationFraction = 0.1;
-
     /// <summary>The anchor's weight decay: the baseline's (the shared default).</summary>
     private const double AnchorWeightDecay = 1e-2;
 
@@ -124,8 +121,9 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     /// Trains the population reward a personalized model is anchored to (the Bradley-Terry baseline's shape and
     /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10 and weight decay 1e-2,
     /// whatever the method's own regularisation is, on the session's training pairs and the pairs it keeps out of the
-    /// method's training, validated on the session's validation pairs, or without any on a random tenth of each
-    /// user's) and registers it under <paramref name="network"/>. Its kappa is fitted once the model exists.
+    /// method's training, validated on the session's validation pairs, or when the method validates on none on the
+    /// pairs the session holds out for the anchor alone) and registers it under <paramref name="network"/>. Its kappa
+    /// is fitted once the model exists.
     /// </summary>
     private static PopulationAnchorInfo TrainAnchor(
         TrainingSession session, ModelShape shape, nn.Module network, Dictionary<string, double> metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
@@ -136,22 +134,14 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
         // decay of 2) is for its reward, not for the population's it is compared with.
         var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10, WeightDecay = AnchorWeightDecay };
 
-        // The anchor validates on the method's validation pairs. A method that validates on none (PAL by default) would
-        // leave it training for 100 epochs without a check: then it holds out a share of each user's pairs at random,
-        // as the baseline does.
-        int[] records = [.. session.TrainRecords, .. session.ExcludedRecords];
-        PairTensors? ownValidation = null;
-        if (session.Validation is null)
-        {
-            Array.Sort(records);
-            var (kept, held) = PreferenceSplits.TrainValidation(session.Data.Select(records), AnchorValidationFraction, session.Seed);
-            ownValidation = held.Length == 0 ? null : new PairTensors(session.Data, [.. held.Select(i => records[i])], session.Device);
-            records = [.. kept.Select(i => records[i])];
-        }
-
-        using var validation = ownValidation;
-        using var train = new PairTensors(session.Data, records, session.Device);
-        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation ?? validation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
+        // The anchor validates on the method's validation pairs, or, for a method that validates on none (PAL by
+        // default), on the share of the pairs the session keeps out of the method's training for the anchor: without
+        // them it would train 100 epochs unchecked.
+        using var train = new PairTensors(session.Data, [.. session.TrainRecords, .. session.ExcludedRecords], session.Device);
+        using var anchorValidation = session.Validation is null && session.AnchorValidationRecords.Length > 0
+            ? new PairTensors(session.Data, session.AnchorValidationRecords, session.Device)
+            : null;
+        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation ?? anchorValidation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
         metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
         metrics["anchor_epochs_run"] = report.EpochsRun;
         network.register_module(PopulationAnchor.ModuleName, anchor);
@@ -194,6 +184,14 @@ public sealed record TrainedPopulation<TOptions>
 
     /// <summary>One state per user of the training data (in its user order), when training learned them.</summary>
     public IReadOnlyList<float[]>? SeenUserStates { get; init; }
+
+    /// <summary>
+    /// Whether <see cref="SeenUserStates"/> were learned from the session's training pairs alone (jointly with the
+    /// network, as PAL's mixture logits are), never from its validation pairs or those held out for the population
+    /// anchor. The anchor's fit then judges them as they are on those held-out pairs; otherwise it reads the seen
+    /// users' states again from their training pairs.
+    /// </summary>
+    public bool SeenStatesFromTrainingPairs { get; init; }
 
     /// <summary>The named objectives the model outputs (multi-objective methods).</summary>
     public IReadOnlyList<string>? ObjectiveNames { get; init; }

@@ -235,15 +235,16 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     /// before the seen users' states are made).
     /// </summary>
     /// <param name="session">The training session.</param>
+    /// <param name="trainedSeenStates">The seen users' states when training learned them from the training pairs alone, else <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
-    internal void FitPopulationAnchor(TrainingSession session, CancellationToken cancellationToken)
+    internal void FitPopulationAnchor(TrainingSession session, IReadOnlyList<float[]>? trainedSeenStates, CancellationToken cancellationToken)
     {
         if (_anchored is null)
         {
             return;
         }
 
-        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, cancellationToken);
+        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, trainedSeenStates, cancellationToken);
         _anchored.Info = anchor;
         var merged = new Dictionary<string, double>(Info.Metrics, StringComparer.Ordinal);
         foreach (var (name, value) in metrics)

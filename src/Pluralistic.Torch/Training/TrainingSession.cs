@@ -27,10 +27,22 @@ public sealed class TrainingSession : IDisposable
         Options = options;
         Device = TorchRuntime.ResolveDevice(options.Device);
         // The item-disjoint split comes with the population anchor (whose fit needs held-out items); without it the
-        // split is the per-user pair split runs have always had.
-        (TrainRecords, ValidationRecords, ExcludedRecords) = options.PopulationAnchor
-            ? ValidationSplit.Make(data, options.ValidationFraction, Seed)
-            : ToSplit(PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed));
+        // split is the per-user pair split runs have always had. A method that validates on none (PAL) still leaves a
+        // share of the pairs out of its training when anchored: the anchor stops early on them and its fit judges the
+        // method's seen states on them, states that never learned those pairs.
+        if (options.PopulationAnchor)
+        {
+            var methodValidates = options.ValidationFraction > 0;
+            var split = ValidationSplit.Make(data, methodValidates ? options.ValidationFraction : AnchorValidationFraction, Seed);
+            (TrainRecords, ExcludedRecords) = (split.Train, split.Excluded);
+            ValidationRecords = methodValidates ? split.Validation : [];
+            AnchorValidationRecords = methodValidates ? [] : split.Validation;
+        }
+        else
+        {
+            (TrainRecords, ValidationRecords, ExcludedRecords) = ToSplit(PreferenceSplits.TrainValidation(data, options.ValidationFraction, Seed));
+            AnchorValidationRecords = [];
+        }
 
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
@@ -70,6 +82,19 @@ public sealed class TrainingSession : IDisposable
     /// item. The population reward may learn from them (they hide no user's held-out item from others); user states not.
     /// </summary>
     public int[] ExcludedRecords { get; }
+
+    /// <summary>
+    /// The share of each user's pairs held out for the population anchor alone when the method validates on none
+    /// (<see cref="RewardTrainerOptions.ValidationFraction"/> 0): the baseline's default validation share.
+    /// </summary>
+    public const double AnchorValidationFraction = 0.1;
+
+    /// <summary>
+    /// Records held out of the method's training for the population anchor alone (its early stopping and the fit of
+    /// its weights): a share of the pairs when the method is anchored and validates on none, else empty. The method
+    /// neither trains nor validates on them.
+    /// </summary>
+    public int[] AnchorValidationRecords { get; }
 
     /// <summary>The training records in a seeded random order (the row order of <see cref="Train"/>).</summary>
     public int[] ShuffledTrainRecords { get; }

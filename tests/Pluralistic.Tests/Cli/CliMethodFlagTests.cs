@@ -60,6 +60,34 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
+    public async Task Anchor_trains_an_anchored_run_that_records_its_fit_and_evaluates_and_without_it_the_method_stands_alone()
+    {
+        var anchoredRun = Path.Combine(workspace.Root, "run-pal-anchored");
+        var train = await CliRunner.RunAsync(
+            "train", "--model", "pal", "--anchor", "--data", workspace.Train, "--out", anchoredRun, "--seed", "1", "--epochs", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(anchoredRun, "manifest.json"))))
+        {
+            var anchor = manifest.RootElement.GetProperty("population_anchor");
+            Assert.True(anchor.GetProperty("kappa").ValueKind is JsonValueKind.Number or JsonValueKind.String, anchor.ToString());
+
+            // PAL validates on no pairs; anchored, it leaves a share out of its training, so the fit judged its seen states.
+            Assert.Equal(JsonValueKind.Number, anchor.GetProperty("seen_weight").ValueKind);
+            Assert.True(manifest.RootElement.GetProperty("metrics").GetProperty("anchor_fit_seen_pairs").GetDouble() > 0);
+        }
+
+        var evaluate = await CliRunner.RunAsync("evaluate", "--run", anchoredRun, "--data", workspace.TestUnseen, "--context-pairs", "5", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+
+        var aloneRun = Path.Combine(workspace.Root, "run-pal-alone");
+        var alone = await CliRunner.RunAsync(
+            "train", "--model", "pal", "--data", workspace.Train, "--out", aloneRun, "--seed", "1", "--epochs", "3", "--json");
+        Assert.True(alone.ExitCode == 0, alone.Error);
+        using var aloneManifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(aloneRun, "manifest.json")));
+        Assert.False(aloneManifest.RootElement.TryGetProperty("population_anchor", out var none) && none.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task A_shared_flag_given_to_a_method_without_it_names_every_method_it_applies_to()
     {
         var train = await CliRunner.RunAsync(

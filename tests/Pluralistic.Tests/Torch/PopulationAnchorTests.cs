@@ -19,13 +19,12 @@ public sealed class PopulationAnchorTests
     private static readonly RewardModelKind[] Methods = [PalKind.Instance, DpaKind.Instance, MaxMinKind.Instance, VplKind.Instance, FspoKind.Instance];
 
     /// <summary>
-    /// The methods the shared-taste property holds for today, as the mean over five training seeds (measured
-    /// 2026-12-05): VPL (-0.3 points against BT) and FSPO (-0.2). DPA and PAL do not yet, at -0.5 (just beyond the
-    /// tolerance; per seed -1.6 to +0.9) and -5.8: PAL validates on no held-out pairs, so the fit never judges its
-    /// trained seen states. MaxMin was 1.6 points below at seed 1 alone (its seen weight is judged on 108 pairs).
-    /// Listed, not hidden.
+    /// The methods the shared-taste property holds for today, as the mean over five training seeds: VPL (-0.3 points
+    /// against BT), FSPO (-0.2) and MaxMin (-0.5, measured 2026-12-06). DPA and PAL do not yet, at -0.53 and -0.73 (per
+    /// seed -1.6 to +0.9; seeds 1 and 4 are low for every method). PAL was at -5.8 while
+    /// it validated on no held-out pairs and the fit never judged its trained seen states. Listed, not hidden.
     /// </summary>
-    public static TheoryData<string> SharedTasteMethods => new([VplKind.Instance.Name, FspoKind.Instance.Name]);
+    public static TheoryData<string> SharedTasteMethods => new([VplKind.Instance.Name, FspoKind.Instance.Name, MaxMinKind.Instance.Name]);
 
     private static readonly int[] SharedTasteSeeds = [1, 2, 3, 4, 5];
 
@@ -91,9 +90,11 @@ public sealed class PopulationAnchorTests
         Assert.InRange(metrics["anchor_fit_few_shot_accuracy_population"], 0, 1);
         Assert.InRange(metrics["anchor_fit_few_shot_accuracy_method"], 0, 1);
 
-        // PAL validates on no pairs, so the fit has no seen users' pairs to report on: NaN, not a number made up.
+        // PAL validates on no pairs, but anchored it leaves a share of them out of its training for the anchor: the fit
+        // judges its trained seen states on those, and they rank them as well as the trained users' states should.
         using var pal = Train(PalKind.Instance.Name, population.Train);
-        Assert.True(double.IsNaN(pal.Info.Metrics["anchor_fit_seen_accuracy_method"]), Describe(pal));
+        Assert.True(pal.Info.Metrics["anchor_fit_seen_pairs"] > 0, Describe(pal));
+        Assert.True(pal.Info.Metrics["anchor_fit_seen_accuracy_method"] > pal.Info.Metrics["anchor_fit_seen_accuracy_population"] + 0.04, Describe(pal));
     }
 
     [Fact]
