@@ -23,8 +23,19 @@ internal static class AnchorFit
 
     private static readonly int[] ContextSizes = [1, 2, 5, 10, 20];
 
-    /// <summary>The weights tried for the seen users' trained states: 0 to 1 in steps of 0.1.</summary>
-    private static readonly double[] SeenWeights = [.. Enumerable.Range(0, 11).Select(i => i / 10.0)];
+    /// <summary>
+    /// The weights tried for the seen users' trained states: first none of their own (<see langword="null"/>: the
+    /// weight kappa gives their pairs, fitted on thousands of few-shot pairs), then 0 to 1 in steps of 0.1. Seen users'
+    /// held-out pairs are often few (about 100 in a small population), and the one-standard-error rule then keeps the
+    /// first candidate: the weight the few-shot fit implies, unless the seen users' own pairs clearly say otherwise.
+    /// </summary>
+    private static readonly double?[] SeenCandidates = [null, .. Enumerable.Range(0, 11).Select(i => i / 10.0)];
+
+    /// <summary>
+    /// The surprise slopes tried (<see cref="PopulationAnchorInfo.SurpriseSlope"/>), 0 first: a user whose pairs the
+    /// population explains one nat worse in total moves their weight's logit by the slope.
+    /// </summary>
+    private static readonly double[] SurpriseSlopes = [0, 0.125, 0.25, 0.5, 1, 2];
 
     private const int FewShotUsers = 256;
 
@@ -82,7 +93,9 @@ internal static class AnchorFit
             : InferByUser(anchored, data, [.. heldUsers.Where(u => evidenceOf[u].Length > 0)], u => evidenceOf[u], cancellationToken);
 
         heldRecords = heldRecords.Where(r => stateOfUser.ContainsKey(userOfRecord[r])).ToArray();
-        Score(anchored, data, heldRecords, r => stateOfUser[userOfRecord[r]], r => evidenceOf[userOfRecord[r]].Length, seen, session.Device, cancellationToken);
+        var seenLoss = stateOfUser.Keys.ToDictionary(u => u, u => anchored.PopulationLoss(data, evidenceOf[u]));
+        Score(anchored, data, heldRecords, r => stateOfUser[userOfRecord[r]], r => (evidenceOf[userOfRecord[r]].Length, seenLoss[userOfRecord[r]]), seen, session.Device, cancellationToken);
+        var (evidenceLoss, evidencePairs) = (seenLoss.Values.Sum(), seenLoss.Keys.Sum(u => evidenceOf[u].Length));
 
         // A sample of them as if they were new: states inferred from their first k training pairs.
         var sample = users.ToArray();
@@ -100,39 +113,57 @@ internal static class AnchorFit
             var contexts = eligible.Select(u => byUser[u].Where(training.Contains).Take(k).ToArray()).ToArray();
             var contextOf = eligible.Select((u, i) => (u, i)).ToDictionary(p => p.u, p => contexts[p.i]);
             var stateOf = InferByUser(anchored, data, eligible, u => contextOf[u], cancellationToken);
+            var lossOf = eligible.ToDictionary(u => u, u => anchored.PopulationLoss(data, contextOf[u]));
             var records = eligible.SelectMany((u, i) => Unseen(byUser[u].Except(contexts[i]), contexts[i], items)).ToArray();
-            Score(anchored, data, records, r => stateOf[userOfRecord[r]], _ => k, fewShot, session.Device, cancellationToken);
+            Score(anchored, data, records, r => stateOf[userOfRecord[r]], r => (k, lossOf[userOfRecord[r]]), fewShot, session.Device, cancellationToken);
+            evidenceLoss += lossOf.Values.Sum();
+            evidencePairs += k * eligible.Length;
         }
 
-        // Per form: the kappa that fits the inferred states best and the weight that fits the trained states best.
-        (PopulationAnchorForm Form, double Kappa, double? SeenWeight, double Loss) best = (PopulationAnchorForm.Deviation, double.PositiveInfinity, null, double.PositiveInfinity);
+        // The population's usual loss per pair on what users said, from which each user's surprise is counted.
+        var centre = evidencePairs == 0 ? 0 : evidenceLoss / evidencePairs;
+
+        // Per form and surprise slope: the kappa that fits the inferred states best and the weight that fits the
+        // trained states best (each by the one-standard-error rule); the form and slope with the lowest loss together
+        // win, a slope only when it lowers the loss (0 comes first).
+        var best = (Info: info with { Form = PopulationAnchorForm.Deviation, Kappa = double.PositiveInfinity, SeenWeight = null, SurpriseCentre = centre }, Loss: double.PositiveInfinity);
         foreach (var form in new[] { PopulationAnchorForm.Deviation, PopulationAnchorForm.Blend })
         {
-            var kappa = Kappas[fewShot.OneStandardError(Kappas.Select(k => (Func<int, double>)(n => PopulationAnchorInfo.Weight(n, k))).ToArray(), form)];
-            double? seenWeight = seen.Count == 0 ? null : SeenWeights[seen.OneStandardError(SeenWeights.Select(w => (Func<int, double>)(_ => w)).ToArray(), form)];
-            var loss = (fewShot.Loss(form, n => PopulationAnchorInfo.Weight(n, kappa)) * fewShot.Count) + (seenWeight is { } w ? seen.Loss(form, _ => w) * seen.Count : 0);
-            if (loss < best.Loss - 1e-9)
+            foreach (var slope in SurpriseSlopes)
             {
-                best = (form, kappa, seenWeight, loss);
+                var shaped = info with { Form = form, SurpriseSlope = slope, SurpriseCentre = centre };
+                var kappa = Kappas[fewShot.OneStandardError(Kappas.Select(k => (Func<int, double, double>)((n, l) => (shaped with { Kappa = k }).Weight(n, l))).ToArray(), form)];
+                shaped = shaped with { Kappa = kappa };
+                double? seenWeight = seen.Count == 0 ? null : SeenCandidates[seen.OneStandardError(SeenCandidates.Select(w => (Func<int, double, double>)((n, l) => (shaped with { SeenWeight = w }).SeenUserWeight(n, l))).ToArray(), form)];
+                shaped = shaped with { SeenWeight = seenWeight };
+                var loss = (fewShot.Loss(form, shaped.Weight) * fewShot.Count) + (seenWeight is null ? 0 : seen.Loss(form, shaped.SeenUserWeight) * seen.Count);
+                if (loss < best.Loss - 1e-9)
+                {
+                    best = (shaped, loss);
+                }
             }
         }
 
         var total = Math.Max(1, seen.Count + fewShot.Count);
+        static double Population(int pairs, double loss) => 0;
+        static double MethodAlone(int pairs, double loss) => 1;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["anchor_kappa"] = best.Kappa,
-            ["anchor_seen_weight"] = best.SeenWeight ?? double.NaN,
+            ["anchor_kappa"] = best.Info.Kappa,
+            ["anchor_seen_weight"] = best.Info.SeenWeight ?? double.NaN,
+            ["anchor_surprise_slope"] = best.Info.SurpriseSlope,
+            ["anchor_surprise_centre"] = Math.Round(centre, 6),
             ["anchor_fit_seen_pairs"] = seen.Count,
             ["anchor_fit_few_shot_pairs"] = fewShot.Count,
             ["anchor_fit_loss"] = Math.Round(best.Loss / total, 6),
-            ["anchor_fit_seen_accuracy_population"] = seen.Accuracy(PopulationAnchorForm.Deviation, _ => 0),
-            ["anchor_fit_seen_accuracy_method"] = seen.Accuracy(PopulationAnchorForm.Blend, _ => 1),
-            ["anchor_fit_few_shot_accuracy_population"] = fewShot.Accuracy(PopulationAnchorForm.Deviation, _ => 0),
-            ["anchor_fit_few_shot_accuracy_method"] = fewShot.Accuracy(PopulationAnchorForm.Blend, _ => 1),
-            ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, _ => 0) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, _ => 0) * fewShot.Count)) / total, 6),
-            ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, _ => 1) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, _ => 1) * fewShot.Count)) / total, 6),
+            ["anchor_fit_seen_accuracy_population"] = seen.Accuracy(PopulationAnchorForm.Deviation, Population),
+            ["anchor_fit_seen_accuracy_method"] = seen.Accuracy(PopulationAnchorForm.Blend, MethodAlone),
+            ["anchor_fit_few_shot_accuracy_population"] = fewShot.Accuracy(PopulationAnchorForm.Deviation, Population),
+            ["anchor_fit_few_shot_accuracy_method"] = fewShot.Accuracy(PopulationAnchorForm.Blend, MethodAlone),
+            ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, Population) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, Population) * fewShot.Count)) / total, 6),
+            ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, MethodAlone) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, MethodAlone) * fewShot.Count)) / total, 6),
         };
-        return (info with { Form = best.Form, Kappa = best.Kappa, SeenWeight = best.SeenWeight }, metrics);
+        return (best.Info, metrics);
     }
 
 
@@ -172,9 +203,10 @@ internal static class AnchorFit
         return heldOut.Where(r => !shown.Contains(items[r].Chosen) && !shown.Contains(items[r].Rejected));
     }
 
-    // Scores records with per-record states: the population margin, the method's margin and its cold-start margin.
+    // Scores records with per-record states: the population margin, the method's margin and its cold-start margin, with
+    // what the state was read from (its pairs and the population's summed log-loss on them).
     private static void Score(
-        AnchoredMethod anchored, PreferenceDataset data, int[] records, Func<int, float[]> stateOf, Func<int, int> pairsOf, Cases cases, Device device, CancellationToken cancellationToken)
+        AnchoredMethod anchored, PreferenceDataset data, int[] records, Func<int, float[]> stateOf, Func<int, (int Pairs, double Loss)> evidenceOf, Cases cases, Device device, CancellationToken cancellationToken)
     {
         var size = anchored.Method.StateSize;
         var userOf = data.RecordsByUser().SelectMany((records, u) => records.Select(r => (r, u))).ToDictionary(p => p.r, p => p.u);
@@ -192,7 +224,8 @@ internal static class AnchorFit
             var coldMargin = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, cold), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, cold));
             for (var i = 0; i < chunk.Length; i++)
             {
-                cases.Add(population[i], own[i], coldMargin[i], pairsOf(chunk[i]), userOf[chunk[i]]);
+                var evidence = evidenceOf(chunk[i]);
+                cases.Add(population[i], own[i], coldMargin[i], evidence.Pairs, evidence.Loss, userOf[chunk[i]]);
             }
         }
     }
@@ -202,16 +235,16 @@ internal static class AnchorFit
     /// <summary>Held-out pairs as margins: the population's, the method's with the user's state, the method's cold.</summary>
     private sealed class Cases
     {
-        private readonly List<(float Population, float Own, float Cold, int Pairs)> _items = [];
+        private readonly List<(float Population, float Own, float Cold, int Pairs, double Loss)> _items = [];
         private readonly List<int> _users = [];
 
         public int Count => _items.Count;
 
-        public void Add(float population, float own, float cold, int pairs, int user)
+        public void Add(float population, float own, float cold, int pairs, double loss, int user)
         {
             if (float.IsFinite(population) && float.IsFinite(own) && float.IsFinite(cold))
             {
-                _items.Add((population, own, cold, pairs));
+                _items.Add((population, own, cold, pairs, loss));
                 _users.Add(user);
             }
         }
@@ -221,7 +254,7 @@ internal static class AnchorFit
         /// log-loss is within one standard error of the best candidate's, the error taken on the paired differences
         /// of the two clustered by user. A deviation from the population has to pay clearly to be chosen.
         /// </summary>
-        public int OneStandardError(Func<int, double>[] weights, PopulationAnchorForm form)
+        public int OneStandardError(Func<int, double, double>[] weights, PopulationAnchorForm form)
         {
             if (_items.Count < 2)
             {
@@ -258,7 +291,7 @@ internal static class AnchorFit
         /// so the figures compare); NaN without pairs. The manifest shows it for the population alone and the method
         /// alone, so a reader sees on which pairs the fit judged them.
         /// </summary>
-        public double Accuracy(PopulationAnchorForm form, Func<int, double> weight)
+        public double Accuracy(PopulationAnchorForm form, Func<int, double, double> weight)
         {
             if (_items.Count == 0)
             {
@@ -269,16 +302,16 @@ internal static class AnchorFit
             return Math.Round((double)correct / _items.Count, 4);
         }
 
-        public double Loss(PopulationAnchorForm form, Func<int, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
+        public double Loss(PopulationAnchorForm form, Func<int, double, double> weight) => _items.Count == 0 ? 0 : PairLosses(form, weight).Average();
 
         // The combined margin of one held-out pair: a r_pop + b r_method(state) - c r_method(cold).
-        private static double Margin((float Population, float Own, float Cold, int Pairs) item, PopulationAnchorForm form, Func<int, double> weight)
+        private static double Margin((float Population, float Own, float Cold, int Pairs, double Loss) item, PopulationAnchorForm form, Func<int, double, double> weight)
         {
-            var c = AnchoredMethod.Columns(form, weight(item.Pairs));
+            var c = AnchoredMethod.Columns(form, weight(item.Pairs, item.Loss));
             return (c[0] * (double)item.Population) + (c[1] * (double)item.Own) - (c[2] * (double)item.Cold);
         }
 
-        private double[] PairLosses(PopulationAnchorForm form, Func<int, double> weight)
+        private double[] PairLosses(PopulationAnchorForm form, Func<int, double, double> weight)
         {
             var losses = new double[_items.Count];
             for (var i = 0; i < _items.Count; i++)

@@ -80,7 +80,30 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
     public float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken)
     {
         var states = method.InferStates(evidence, cancellationToken);
-        return states.Select((s, i) => s.Length == method.StateSize ? Append(s, Columns(evidence[i].Count)) : s).ToArray();
+        var losses = Info.SurpriseSlope == 0 ? new double[evidence.Count] : evidence.Select(e => PopulationLoss(e, null)).ToArray();
+        return states.Select((s, i) => s.Length == method.StateSize ? Append(s, Columns(Info.Form, Info.Weight(evidence[i].Count, losses[i]))) : s).ToArray();
+    }
+
+    /// <summary>
+    /// The population reward's log-loss summed over pairs (their weights ignored, as the methods' state inference
+    /// ignores them): how well the population explains what a user has said.
+    /// </summary>
+    /// <param name="data">The pairs' dataset.</param>
+    /// <param name="records">The records to count, or <see langword="null"/> for all.</param>
+    /// <returns>The summed log-loss (0 without pairs).</returns>
+    public double PopulationLoss(PreferenceDataset data, IReadOnlyList<int>? records)
+    {
+        if ((records?.Count ?? data.Count) == 0)
+        {
+            return 0;
+        }
+
+        var device = ((Tensor)anchor.parameters().First()).device;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var pairs = new PairTensors(data, records, device);
+        var margin = anchor.call(pairs.Chosen, pairs.Prompts) - anchor.call(pairs.Rejected, pairs.Prompts);
+        return (-margin).Softplus().sum().item<float>();
     }
 
     /// <inheritdoc />

@@ -38,11 +38,45 @@ public sealed record PopulationAnchorInfo
     [JsonConverter(typeof(JsonStringEnumConverter<PopulationAnchorForm>))]
     public PopulationAnchorForm Form { get; init; } = PopulationAnchorForm.Deviation;
 
+    /// <summary>
+    /// How much a user's surprise moves their weight: <c>logit w_u = logit w + slope * surprise_u</c>, where a user's
+    /// surprise is the population reward's log-loss on the pairs their state was read from, summed over those pairs,
+    /// less <see cref="SurpriseCentre"/> per pair — how much worse than usual the population explains this user. A
+    /// user the population explains badly (a minority whose tastes oppose the majority's) keeps more of their own
+    /// reward; one it explains as well as anyone keeps less. Fitted on held-out pairs with kappa; 0 (runs saved before
+    /// it) is one weight for every user with as many pairs.
+    /// </summary>
+    public double SurpriseSlope { get; init; }
+
+    /// <summary>The population reward's usual log-loss per pair (over the fit's evidence pairs), from which surprise is counted.</summary>
+    public double SurpriseCentre { get; init; }
+
     /// <summary>The weight of a user's own reward after <paramref name="pairs"/> pairs: <c>n / (n + kappa)</c>, 0 without pairs.</summary>
     /// <param name="pairs">The pairs the user's state was inferred from.</param>
     /// <returns>A weight in [0, 1].</returns>
-    public double Weight(int pairs) => Weight(pairs, Kappa);
+    public double Weight(int pairs) => EvidenceWeight(pairs, Kappa);
 
-    internal static double Weight(int pairs, double kappa) =>
+    /// <summary>The weight of a user's own reward after <paramref name="pairs"/> pairs on which the population's summed log-loss is <paramref name="populationLoss"/>.</summary>
+    /// <param name="pairs">The pairs the user's state was inferred from.</param>
+    /// <param name="populationLoss">The population reward's log-loss summed over those pairs.</param>
+    /// <returns>A weight in [0, 1].</returns>
+    public double Weight(int pairs, double populationLoss) => Gate(EvidenceWeight(pairs, Kappa), SurpriseSlope * Surprise(pairs, populationLoss));
+
+    /// <summary>The weight of a seen user's trained state (<see cref="SeenWeight"/>, else the weight of their pairs) moved by their surprise.</summary>
+    /// <param name="pairs">The pairs the weight counts.</param>
+    /// <param name="populationLoss">The population reward's log-loss summed over those pairs.</param>
+    /// <returns>A weight in [0, 1].</returns>
+    public double SeenUserWeight(int pairs, double populationLoss) => SeenWeight is { } weight
+        ? Gate(weight, SurpriseSlope * Surprise(pairs, populationLoss))
+        : Weight(pairs, populationLoss);
+
+    /// <summary>A user's surprise: the summed log-loss less the usual per pair.</summary>
+    internal double Surprise(int pairs, double populationLoss) => pairs <= 0 ? 0 : populationLoss - (pairs * SurpriseCentre);
+
+    internal static double EvidenceWeight(int pairs, double kappa) =>
         pairs <= 0 || double.IsPositiveInfinity(kappa) ? 0 : pairs / (pairs + kappa);
+
+    /// <summary><c>sigmoid(logit(weight) + shift)</c>; 0 and 1 stay where they are (no evidence, or the method alone).</summary>
+    internal static double Gate(double weight, double shift) =>
+        weight <= 0 || weight >= 1 || shift == 0 ? weight : 1 / (1 + (Math.Exp(-shift) * (1 - weight) / weight));
 }

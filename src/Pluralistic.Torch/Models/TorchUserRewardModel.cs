@@ -222,9 +222,11 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         ArgumentNullException.ThrowIfNull(vector);
         if (_anchored is not null && vector.Length == StateSize)
         {
+            // The weight counts the user's most recent pairs, as many as the fit judged a seen user's weight on.
             var anchor = _anchored.Info;
-            var weight = anchor.SeenWeight ?? anchor.Weight(Math.Min(records.Length, AnchorFit.SeenPairsCap(Info.EvidenceCapacity)));
-            vector = AnchoredMethod.Append(vector, AnchoredMethod.Columns(anchor.Form, weight));
+            var counted = records[^Math.Min(records.Length, AnchorFit.SeenPairsCap(Info.EvidenceCapacity))..];
+            var loss = anchor.SurpriseSlope == 0 ? 0 : _anchored.PopulationLoss(data, counted.ToArray());
+            vector = AnchoredMethod.Append(vector, AnchoredMethod.Columns(anchor.Form, anchor.SeenUserWeight(counted.Length, loss)));
         }
 
         return _states.Create(user, vector, data, records);

@@ -83,9 +83,10 @@ public abstract record RewardTrainerOptions
     /// Whether a personalized method is anchored to a population reward trained beside it (a Bradley-Terry MLP):
     /// a user's reward then moves from the population's only as far as the evidence weight fitted on held-out pairs
     /// allows, and a user without pairs gets the population reward. Recorded in the run's manifest, not in its
-    /// options. Default <see langword="false"/> until it holds across the presets and real data (PAL's seen users,
-    /// which it validates on no held-out pairs, and the minority populations still lose with it); methods that are
-    /// not personalized ignore it.
+    /// options. Default <see langword="false"/> until it holds across the presets and real data (on the minority preset
+    /// the minority group still loses up to 1.7 points with it; docs/architecture.md); methods that are not
+    /// personalized ignore it. A method that validates on none (PAL) leaves a tenth of the pairs out of its training
+    /// when anchored, for the anchor's early stopping and fit.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool PopulationAnchor { get; init; }

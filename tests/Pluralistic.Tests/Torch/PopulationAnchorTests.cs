@@ -19,20 +19,24 @@ public sealed class PopulationAnchorTests
     private static readonly RewardModelKind[] Methods = [PalKind.Instance, DpaKind.Instance, MaxMinKind.Instance, VplKind.Instance, FspoKind.Instance];
 
     /// <summary>
-    /// The methods the shared-taste property holds for today, as the mean over five training seeds: VPL (-0.3 points
-    /// against BT), FSPO (-0.2) and MaxMin (-0.5, measured 2026-12-06). DPA and PAL do not yet, at -0.53 and -0.73 (per
-    /// seed -1.6 to +0.9; seeds 1 and 4 are low for every method). PAL was at -5.8 while
-    /// it validated on no held-out pairs and the fit never judged its trained seen states. Listed, not hidden.
+    /// The methods the shared-taste property holds for today, as the mean over five training seeds (measured
+    /// 2026-12-06): VPL (-0.24 points against BT), FSPO (-0.33) and MaxMin (-0.13). PAL and DPA do not yet, at -0.71
+    /// and -1.04 (per seed +0.33 to -2.56). Listed, not hidden.
     /// </summary>
     public static TheoryData<string> SharedTasteMethods => new([VplKind.Instance.Name, FspoKind.Instance.Name, MaxMinKind.Instance.Name]);
 
     private static readonly int[] SharedTasteSeeds = [1, 2, 3, 4, 5];
 
     /// <summary>
-    /// The methods that keep 80% of their gain on the heterogeneous population today: PAL and FSPO (DPA, MaxMin and
-    /// VPL keep less: the one-standard-error rule on about 100 held-out pairs of seen users shrinks them too far).
+    /// The methods that keep 80% of their gain on the heterogeneous population today: PAL, VPL, MaxMin and FSPO. DPA
+    /// does not (52.0% anchored, 62.9% alone, BT 48.2%): its states read again from the seen users' training pairs rank
+    /// their held-out pairs worse than the population does (52.8% against 60.2%), so the fit keeps it near the
+    /// population. Listed, not hidden.
     /// </summary>
-    public static TheoryData<string> HeterogeneousMethods => new([PalKind.Instance.Name, FspoKind.Instance.Name]);
+    public static TheoryData<string> HeterogeneousMethods => new([PalKind.Instance.Name, VplKind.Instance.Name, MaxMinKind.Instance.Name, FspoKind.Instance.Name]);
+
+    /// <summary>Every method keeps 80% of its gain for a minority that holds the majority's taste reversed.</summary>
+    public static TheoryData<string> OpposingMinorityMethods => new([.. Methods.Select(m => m.Name)]);
 
     [Theory]
     [MemberData(nameof(SharedTasteMethods))]
@@ -72,6 +76,39 @@ public sealed class PopulationAnchorTests
 
         // The gain over BT keeps at least 80% of what the method gains without the anchor.
         Assert.True(method - bt >= 0.8 * (own - bt), $"{kind}: {method:P1} anchored, {own:P1} without, BT {bt:P1} ({Describe(model)})");
+    }
+
+    [Theory]
+    [MemberData(nameof(OpposingMinorityMethods))]
+    public async Task A_minority_that_opposes_the_majority_keeps_its_personal_gains(string kind)
+    {
+        // 12 of 60 users hold the majority's shared taste reversed. One weight for every user shrinks them towards the
+        // majority's reward; the weight read from how badly the population explains each user's own pairs must not.
+        var population = Generated(seed: 5, personal: 0.3, noise: 0.3, opposing: 12);
+        var minority = population.Test.Where(i => int.Parse(population.Test.UserAt(i).Value.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) < 12);
+        using var baseline = Populations.TrainBaseline(population.Train);
+        using var model = Train(kind, population.Train);
+        using var unanchored = Train(kind, population.Train, anchored: false);
+        var bt = Populations.Accuracy(await baseline.ScorePairsAsync(minority));
+        var method = Populations.Accuracy(await model.ScorePairsAsync(minority));
+        var own = Populations.Accuracy(await unanchored.ScorePairsAsync(minority));
+        Assert.True(own - bt > 0.2, $"{kind} alone does not personalise here: {own:P1} against BT {bt:P1}");
+        Assert.True(method - bt >= 0.8 * (own - bt), $"{kind}: minority {method:P1} anchored, {own:P1} without, BT {bt:P1} ({Describe(model)})");
+    }
+
+    [Fact]
+    public async Task Users_the_population_explains_badly_keep_more_of_their_own_reward_than_those_it_explains_well()
+    {
+        // The weight lives in each state's anchor columns (the method's weight b is the second of the three). With
+        // one weight for every user (slope 0) PAL's minority here kept 68.3% against 82.8% alone; read per user, 82.2%.
+        var population = Generated(seed: 5, personal: 0.3, noise: 0.3, opposing: 12);
+        using var model = Train(PalKind.Instance.Name, population.Train);
+        Assert.True(model.Info.PopulationAnchor!.SurpriseSlope > 0, Describe(model));
+        var states = await model.UserStates.GetManyAsync(population.Train.Users);
+        double MeanWeight(bool minority) => states
+            .Where(s => int.Parse(s.Key.Value.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) < 12 == minority)
+            .Average(s => s.Value.Vector.Span[^2]);
+        Assert.True(MeanWeight(minority: true) > MeanWeight(minority: false) + 0.1, $"minority {MeanWeight(true):F3}, majority {MeanWeight(false):F3} ({Describe(model)})");
     }
 
     [Fact]
@@ -145,6 +182,34 @@ public sealed class PopulationAnchorTests
     }
 
     [Fact]
+    public void A_user_the_population_explains_worse_than_usual_keeps_more_of_their_own_reward()
+    {
+        var info = new PopulationAnchorInfo { HiddenSizes = [64], Kappa = 10, SurpriseSlope = 0.5, SurpriseCentre = 0.6 };
+
+        // As surprising as the usual user: the weight of their pairs, n / (n + kappa).
+        Assert.Equal(0.5, info.Weight(10, 10 * 0.6), 12);
+        Assert.True(info.Weight(10, 10 * 0.9) > 0.5);
+        Assert.True(info.Weight(10, 10 * 0.3) < 0.5);
+
+        // logit w moves by slope x surprise: 3 nats more than usual at slope 0.5 is 1.5 in logit.
+        Assert.Equal(1 / (1 + Math.Exp(-1.5)), info.Weight(10, (10 * 0.6) + 3), 12);
+
+        // No pairs: the population; kappa infinite: nobody moves; kappa 0: the method alone, whatever the surprise.
+        Assert.Equal(0, info.Weight(0, 0));
+        Assert.Equal(0, (info with { Kappa = double.PositiveInfinity }).Weight(10, 100));
+        Assert.Equal(1, (info with { Kappa = 0 }).Weight(10, 0));
+
+        // Slope 0 (every run saved before it) is one weight for every user with as many pairs.
+        Assert.Equal(info.Weight(10), (info with { SurpriseSlope = 0 }).Weight(10, 100));
+
+        // A seen user's fitted weight moves the same way; without one they take the weight of their pairs.
+        var seen = info with { SeenWeight = 0.4 };
+        Assert.Equal(0.4, seen.SeenUserWeight(20, 20 * 0.6), 12);
+        Assert.True(seen.SeenUserWeight(20, 20 * 0.8) > 0.4);
+        Assert.Equal(info.Weight(20, 15), info.SeenUserWeight(20, 15));
+    }
+
+    [Fact]
     public void The_anchor_stops_early_even_when_the_method_validates_on_nothing()
     {
         // PAL validates on no pairs: its anchor still gets a validation split of its own, so it reports a validation
@@ -169,7 +234,7 @@ public sealed class PopulationAnchorTests
         using var dir = new TempDirectory();
         Checkpoint.Write(dir.Path, manifest, model.SerializeWeights());
         var (read, weights) = Checkpoint.Read(dir.Path);
-        Assert.Equal((anchor.Kappa, anchor.Form), (read.PopulationAnchor!.Kappa, read.PopulationAnchor.Form));
+        Assert.Equal((anchor.Kappa, anchor.Form, anchor.SeenWeight, anchor.SurpriseSlope, anchor.SurpriseCentre), (read.PopulationAnchor!.Kappa, read.PopulationAnchor.Form, read.PopulationAnchor.SeenWeight, read.PopulationAnchor.SurpriseSlope, read.PopulationAnchor.SurpriseCentre));
         Assert.Equal(anchor.HiddenSizes, read.PopulationAnchor.HiddenSizes);
         using var loaded = PalKind.Instance.Load(read, weights, new InMemoryUserStateStore(), TorchSharp.torch.CPU);
         Assert.Equal(model.Fingerprint, loaded.Fingerprint);
@@ -210,11 +275,12 @@ public sealed class PopulationAnchorTests
     }
 
     /// <summary>
-    /// Users with utility w_u = shared * w_0 + personal * e_u over 12-dim items (w_0, e_u unit Gaussian directions),
+    /// Users with utility w_u = shared * w_0 + personal * e_u over 12-dim items (w_0, e_u unit Gaussian directions; the
+    /// first <paramref name="opposing"/> users have -w_0: a minority whose shared taste is the majority's reversed),
     /// each rating 16 of a 64-item catalogue; training pairs compare the user's first 10 items, test pairs their other
     /// 6 (items the user has no training pair over). Labels are drawn from sigmoid(utility difference / noise).
     /// </summary>
-    private static (PreferenceDataset Train, PreferenceDataset Test) Generated(int seed, double personal, double noise, double shared = 1.0, int users = 60)
+    private static (PreferenceDataset Train, PreferenceDataset Test) Generated(int seed, double personal, double noise, double shared = 1.0, int users = 60, int opposing = 0)
     {
         var random = new Random(seed);
         var items = Enumerable.Range(0, 64).Select(_ => Gaussian(random, Dimension)).ToArray();
@@ -224,7 +290,8 @@ public sealed class PopulationAnchorTests
         for (var u = 0; u < users; u++)
         {
             var own = Unit(Gaussian(random, Dimension));
-            var w = common.Select((c, i) => (float)((shared * c) + (personal * own[i]))).ToArray();
+            var sign = u < opposing ? -1 : 1;
+            var w = common.Select((c, i) => (float)((sign * shared * c) + (personal * own[i]))).ToArray();
             var rated = Enumerable.Range(0, items.Length).OrderBy(_ => random.Next()).Take(16).ToArray();
             var user = new UserId($"u{u}");
             void AddPairs(PreferenceDatasetBuilder builder, int[] subset)
