@@ -29,6 +29,7 @@ BenchmarkSection[] all =
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),
+    new AnchorPresetsSection(),
     new MaxMinSection(),
     new DpaSection(),
     new FspoSection(),
