@@ -18,10 +18,11 @@ internal sealed class MaxMinKind : TorchRewardModelKind<MaxMinOptions, MaxMinRew
 
     public override IReadOnlyList<KindFlag> Flags { get; } =
     [
-        KindFlag.Text<MaxMinOptions>("--groups", "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; default 2).", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v) }),
+        KindFlag.Text<MaxMinOptions>("--groups", "maxmin: number of groups K, or auto (picked by held-out likelihood over 1..5; the default).", (o, v) => o with { Groups = MaxMinOptions.ParseGroups(v) }),
         KindFlag.Choice<MaxMinOptions>("--e-step", "maxmin: hard, soft or hard-map (default hard-map).", ["hard", "soft", "hard-map"], (o, v) => o with { EStep = v switch { "hard" => MaxMinEStep.Hard, "soft" => MaxMinEStep.Soft, _ => MaxMinEStep.HardMap } }),
         KindFlag.Choice<MaxMinOptions>("--init", "maxmin: kmeans, random or split (default split).", ["kmeans", "random", "split"], (o, v) => o with { Initialization = v switch { "kmeans" => MaxMinInitialization.KMeans, "random" => MaxMinInitialization.Random, _ => MaxMinInitialization.Split } }),
-        KindFlag.Switch<MaxMinOptions>("--shared-trunk", "maxmin: the K heads share one hidden trunk.", o => o with { SharedTrunk = true }),
+        KindFlag.Switch<MaxMinOptions>("--shared-trunk", "maxmin: the K heads share one hidden trunk (the default).", o => o with { SharedTrunk = true }),
+        KindFlag.Switch<MaxMinOptions>("--independent-heads", "maxmin: every head its own MLP, as in the reference, instead of one shared trunk.", o => o with { SharedTrunk = false }),
     ];
 
     protected override JsonTypeInfo<MaxMinOptions> OptionsJson => MaxMinOptionsJson.Default.MaxMinOptions;
