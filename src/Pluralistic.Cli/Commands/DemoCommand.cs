@@ -82,17 +82,15 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// The demo's shorter schedule: kinds with <see cref="RewardModelKind.QuickEpochs"/> (VPL and FSPO) train at most
-    /// that many epochs so the whole demo stays within a few minutes on 2 cores; every other kind, and every option a
-    /// caller set lower, is left as it is.
+    /// The demo's shorter schedule (<see cref="RewardModelKind.Quicken"/>): VPL and FSPO train fewer epochs and MaxMin
+    /// fixes K, so the whole demo stays within a few minutes on 2 cores; every other kind, and every option a caller
+    /// set lower, is left as it is.
     /// </summary>
     internal static string DescribeQuickSchedule(RewardModelKindRegistry kinds) => string.Join(
-        ", ", kinds.All.Where(k => k.QuickEpochs is not null).Select(k => $"{k.Name} {k.QuickEpochs} epochs (default {k.CreateDefaultOptions().Epochs})"));
+        ", ", kinds.All.Select(k => k.QuickScheduleDescription).OfType<string>());
 
     internal static RewardTrainerOptions ShortenTraining(RewardModelKindRegistry kinds, RewardTrainerOptions options) =>
-        kinds.All.FirstOrDefault(k => k.OptionsType == options.GetType())?.QuickEpochs is { } quick && options.Epochs > quick
-            ? options with { Epochs = quick }
-            : options;
+        kinds.All.FirstOrDefault(k => k.OptionsType == options.GetType())?.Quicken(options) ?? options;
 
     private static void Render(IAnsiConsole console, DemoResult result, RewardModelKindRegistry kinds)
     {

@@ -25,6 +25,14 @@ internal sealed class MaxMinKind : TorchRewardModelKind<MaxMinOptions, MaxMinRew
         KindFlag.Switch<MaxMinOptions>("--independent-heads", "maxmin: every head its own MLP, as in the reference, instead of one shared trunk.", o => o with { SharedTrunk = false }),
     ];
 
+    /// <summary>K for a quick look: choosing K trains every K from 1 to 5, most of MaxMin's default training time.</summary>
+    private const int QuickGroups = 2;
+
+    public override RewardTrainerOptions Quicken(RewardTrainerOptions options) =>
+        options is MaxMinOptions { IsAutoGroups: true } maxMin ? maxMin with { Groups = QuickGroups } : base.Quicken(options);
+
+    public override string QuickScheduleDescription => $"{Name} K = {QuickGroups} (default: picked by held-out likelihood)";
+
     protected override JsonTypeInfo<MaxMinOptions> OptionsJson => MaxMinOptionsJson.Default.MaxMinOptions;
 
     public override MaxMinOptions DefaultOptions() => new();

@@ -39,6 +39,21 @@ public abstract class RewardModelKind
     /// </summary>
     public virtual int? QuickEpochs => null;
 
+    /// <summary>
+    /// A quick look's options (the demo): at most <see cref="QuickEpochs"/> epochs by default; a kind whose default
+    /// spends its time elsewhere (MaxMin's choice of K) shortens that instead. What a caller already set lower is kept.
+    /// </summary>
+    /// <param name="options">Options of <see cref="OptionsType"/>.</param>
+    /// <returns>The shortened options, or <paramref name="options"/> itself when nothing changes.</returns>
+    public virtual RewardTrainerOptions Quicken(RewardTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return QuickEpochs is { } quick && options.Epochs > quick ? options with { Epochs = quick } : options;
+    }
+
+    /// <summary>What <see cref="Quicken"/> changes, in a few words for the demo's message; <see langword="null"/> when nothing.</summary>
+    public virtual string? QuickScheduleDescription => QuickEpochs is { } quick ? $"{Name} {quick} epochs (default {CreateDefaultOptions().Epochs})" : null;
+
     /// <summary>Creates the kind's default options.</summary>
     /// <returns>Options of <see cref="OptionsType"/>.</returns>
     public abstract RewardTrainerOptions CreateDefaultOptions();

@@ -2,6 +2,7 @@ using Pluralistic.Cli.Commands;
 using Pluralistic.Models;
 using Pluralistic.Models.BradleyTerry;
 using Pluralistic.Models.Fspo;
+using Pluralistic.Models.MaxMin;
 using Pluralistic.Models.Pal;
 using Pluralistic.Models.Vpl;
 
@@ -27,6 +28,14 @@ public class DemoTrainingTests
         Assert.Same(pal, DemoCommand.ShortenTraining(kinds, pal));
         var bt = new BradleyTerryOptions();
         Assert.Same(bt, DemoCommand.ShortenTraining(kinds, bt));
-        Assert.Equal("vpl 25 epochs (default 100), fspo 40 epochs (default 150)", DemoCommand.DescribeQuickSchedule(kinds));
+
+        // MaxMin's time goes into choosing K, not epochs: the demo fixes K and leaves the rest as it is.
+        var maxMin = Assert.IsType<MaxMinOptions>(DemoCommand.ShortenTraining(kinds, new MaxMinOptions()));
+        Assert.Equal(2, maxMin.Groups);
+        Assert.Equal(new MaxMinOptions().Epochs, maxMin.Epochs);
+        Assert.Equal(new MaxMinOptions().SharedTrunk, maxMin.SharedTrunk);
+        var chosen = new MaxMinOptions { Groups = 3 };
+        Assert.Same(chosen, DemoCommand.ShortenTraining(kinds, chosen));
+        Assert.Equal("vpl 25 epochs (default 100), maxmin K = 2 (default: picked by held-out likelihood), fspo 40 epochs (default 150)", DemoCommand.DescribeQuickSchedule(kinds));
     }
 }
