@@ -29,6 +29,15 @@ public sealed record PopulationAnchorInfo
     public required double Kappa { get; init; }
 
     /// <summary>
+    /// The kappa of the seen users' trained states when they have no weight of their own (<see cref="SeenWeight"/> is
+    /// <see langword="null"/>): fitted on training users, whose pairs the network learned, as it learned the seen users'.
+    /// <see langword="null"/> (runs saved before it, or too few users to cross-fit new users' <see cref="Kappa"/>): the
+    /// same as <see cref="Kappa"/>.
+    /// </summary>
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    public double? SeenKappa { get; init; }
+
+    /// <summary>
     /// The weight of the seen users' own reward (their states trained with the model), fitted on their held-out
     /// responses; <see langword="null"/> when the fit had none to judge them on (then the weight of their pairs).
     /// </summary>
@@ -62,13 +71,15 @@ public sealed record PopulationAnchorInfo
     /// <returns>A weight in [0, 1].</returns>
     public double Weight(int pairs, double populationLoss) => Gate(EvidenceWeight(pairs, Kappa), SurpriseSlope * Surprise(pairs, populationLoss));
 
-    /// <summary>The weight of a seen user's trained state (<see cref="SeenWeight"/>, else the weight of their pairs) moved by their surprise.</summary>
+    /// <summary>
+    /// The weight of a seen user's trained state (<see cref="SeenWeight"/>, else the weight <see cref="SeenKappa"/> gives
+    /// their pairs) moved by their surprise.
+    /// </summary>
     /// <param name="pairs">The pairs the weight counts.</param>
     /// <param name="populationLoss">The population reward's log-loss summed over those pairs.</param>
     /// <returns>A weight in [0, 1].</returns>
-    public double SeenUserWeight(int pairs, double populationLoss) => SeenWeight is { } weight
-        ? Gate(weight, SurpriseSlope * Surprise(pairs, populationLoss))
-        : Weight(pairs, populationLoss);
+    public double SeenUserWeight(int pairs, double populationLoss) =>
+        Gate(SeenWeight ?? EvidenceWeight(pairs, SeenKappa ?? Kappa), SurpriseSlope * Surprise(pairs, populationLoss));
 
     /// <summary>A user's surprise: the summed log-loss less the usual per pair.</summary>
     internal double Surprise(int pairs, double populationLoss) => pairs <= 0 ? 0 : populationLoss - (pairs * SurpriseCentre);

@@ -52,6 +52,13 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
         }
 
         OptionLimits.Check(requested, trainingData.ResponseDimension, trainingData.PromptDimension);
+        return Fit(trainingData, requested, crossFitAnchor: true, progress, cancellationToken);
+    }
+
+    // Trains with resolved options. The anchor's fit judges new users on models trained without them (cross-fitting),
+    // which trains the same method again on folds of the users: those fold models are trained without cross-fitting.
+    private TModel Fit(PreferenceDataset trainingData, TOptions requested, bool crossFitAnchor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         using var session = TrainingSession.Start(trainingData, requested);
         TModel? model = null;
         try
@@ -86,7 +93,10 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             }
 
             var seen = trained.SeenUserStates ?? SeenUserStates(model, session, options, cancellationToken);
-            model.FitPopulationAnchor(session, trained.SeenStatesFromTrainingPairs ? seen : null, cancellationToken);
+            Func<PreferenceDataset, int, TorchUserRewardModel>? trainFold = crossFitAnchor
+                ? (users, fold) => Fit(users, requested, crossFitAnchor: false, FoldProgress(progress, fold), cancellationToken)
+                : null;
+            model.FitPopulationAnchor(session, trained.SeenStatesFromTrainingPairs ? seen : null, trainFold, cancellationToken);
             session.StoreSeenUserStates(model, seen);
             return model;
         }
@@ -95,6 +105,15 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             model?.Dispose();
             throw;
         }
+    }
+
+    // A fold model's progress, named as such (it restarts at epoch 1 once per fold); reported synchronously, in order.
+    private static FoldProgressReporter? FoldProgress(IProgress<TrainingProgress>? progress, int fold) =>
+        progress is null ? null : new FoldProgressReporter(progress, $"anchor fit, users held out {fold + 1}/{AnchorFit.Folds}: ");
+
+    private sealed class FoldProgressReporter(IProgress<TrainingProgress> inner, string prefix) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => inner.Report(value with { Phase = prefix + value.Phase });
     }
 
     /// <inheritdoc />

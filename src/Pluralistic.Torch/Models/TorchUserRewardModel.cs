@@ -232,21 +232,26 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
         return _states.Create(user, vector, data, records);
     }
 
+    /// <summary>The method's hooks with the population anchor, when the model is anchored.</summary>
+    internal AnchoredMethod? Anchored => _anchored;
+
     /// <summary>
     /// Fits the population anchor's form and kappa on the session's held-out pairs and records them (trainers call it
     /// before the seen users' states are made).
     /// </summary>
     /// <param name="session">The training session.</param>
     /// <param name="trainedSeenStates">The seen users' states when training learned them from the training pairs alone, else <see langword="null"/>.</param>
+    /// <param name="trainFold">Trains the same method, anchored, on a subset of the users (fold number given), so new users' kappa is judged on users neither reward learned from; <see langword="null"/> keeps it in-sample.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
-    internal void FitPopulationAnchor(TrainingSession session, IReadOnlyList<float[]>? trainedSeenStates, CancellationToken cancellationToken)
+    internal void FitPopulationAnchor(
+        TrainingSession session, IReadOnlyList<float[]>? trainedSeenStates, Func<PreferenceDataset, int, TorchUserRewardModel>? trainFold, CancellationToken cancellationToken)
     {
         if (_anchored is null)
         {
             return;
         }
 
-        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, trainedSeenStates, cancellationToken);
+        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, trainedSeenStates, trainFold, cancellationToken);
         _anchored.Info = anchor;
         var merged = new Dictionary<string, double>(Info.Metrics, StringComparer.Ordinal);
         foreach (var (name, value) in metrics)

@@ -209,6 +209,34 @@ public sealed class PopulationAnchorTests
         Assert.Equal(0.4, seen.SeenUserWeight(20, 20 * 0.6), 12);
         Assert.True(seen.SeenUserWeight(20, 20 * 0.8) > 0.4);
         Assert.Equal(info.Weight(20, 15), info.SeenUserWeight(20, 15));
+
+        // Seen users' own kappa, when fitted, is the one their pairs are weighed by; new users keep kappa.
+        var twoKappas = info with { SeenKappa = 30 };
+        Assert.Equal((info with { Kappa = 30 }).Weight(20, 15), twoKappas.SeenUserWeight(20, 15), 12);
+        Assert.Equal(info.Weight(20, 15), twoKappas.Weight(20, 15));
+        Assert.Equal(0, (info with { SeenKappa = double.PositiveInfinity }).SeenUserWeight(20, 20 * 0.6));
+    }
+
+    [Fact]
+    public void New_users_kappa_is_judged_on_users_neither_reward_learned_from()
+    {
+        // No shared taste: the population explains nobody's unseen pairs. In-sample (on users whose pairs it learned)
+        // it still seems to; the cross-fitted new users' cases, judged with fold models trained without them, must not.
+        var data = Generated(seed: 4, personal: 3.0, noise: 0.3, shared: 0).Train;
+        using var model = Train(DpaKind.Instance.Name, data);
+        var metrics = model.Info.Metrics;
+        var anchor = model.Info.PopulationAnchor!;
+        Assert.True(metrics["anchor_fit_new_user_pairs"] > 1000, Describe(model));
+        Assert.NotNull(anchor.SeenKappa);
+        Assert.Equal(anchor.SeenKappa!.Value, metrics["anchor_seen_kappa"]);
+        Assert.True(metrics["anchor_fit_new_user_accuracy_population"] < 0.55, Describe(model));
+        Assert.True(metrics["anchor_fit_few_shot_accuracy_population"] - metrics["anchor_fit_new_user_accuracy_population"] > 0.05, Describe(model));
+
+        // Too few users to train fold models on: both kappas in-sample, one value.
+        var few = data.Select(data.RecordsByUser().Take(12).SelectMany(records => records).Order().ToArray());
+        using var small = Train(DpaKind.Instance.Name, few);
+        Assert.Null(small.Info.PopulationAnchor!.SeenKappa);
+        Assert.Equal(0, small.Info.Metrics["anchor_fit_new_user_pairs"]);
     }
 
     [Fact]
@@ -236,7 +264,8 @@ public sealed class PopulationAnchorTests
         using var dir = new TempDirectory();
         Checkpoint.Write(dir.Path, manifest, model.SerializeWeights());
         var (read, weights) = Checkpoint.Read(dir.Path);
-        Assert.Equal((anchor.Kappa, anchor.Form, anchor.SeenWeight, anchor.SurpriseSlope, anchor.SurpriseCentre), (read.PopulationAnchor!.Kappa, read.PopulationAnchor.Form, read.PopulationAnchor.SeenWeight, read.PopulationAnchor.SurpriseSlope, read.PopulationAnchor.SurpriseCentre));
+        Assert.Equal((anchor.Kappa, anchor.SeenKappa, anchor.Form, anchor.SeenWeight, anchor.SurpriseSlope, anchor.SurpriseCentre), (read.PopulationAnchor!.Kappa, read.PopulationAnchor.SeenKappa, read.PopulationAnchor.Form, read.PopulationAnchor.SeenWeight, read.PopulationAnchor.SurpriseSlope, read.PopulationAnchor.SurpriseCentre));
+        Assert.NotNull(read.PopulationAnchor.SeenKappa);
         Assert.Equal(anchor.HiddenSizes, read.PopulationAnchor.HiddenSizes);
         using var loaded = PalKind.Instance.Load(read, weights, new InMemoryUserStateStore(), TorchSharp.torch.CPU);
         Assert.Equal(model.Fingerprint, loaded.Fingerprint);
