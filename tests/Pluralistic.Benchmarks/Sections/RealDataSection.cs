@@ -10,14 +10,18 @@ namespace Pluralistic.Benchmarks.Sections;
 /// <summary>
 /// Real people's ratings: a local copy of MovieLens 100k (<c>--real-data DIR</c> with <c>u.data</c> and <c>u.item</c>;
 /// GroupLens' licence forbids redistributing it, so it is never part of the repository), turned into per-user pairs as
-/// <c>pluralistic import ratings</c> does, in two forms (items as genre + year vectors, and as text through the MiniLM
-/// sentence encoder), measured as <c>pluralistic compare</c> measures a user's file: the user-level, item-disjoint split,
+/// <c>pluralistic import ratings</c> does, in three shapes (items as genre + year vectors; as text through the MiniLM
+/// sentence encoder; and as text again with at most <see cref="SparsePairsPerUser"/> pairs per user, the shape of a product
+/// that has asked each user little), measured as <c>pluralistic compare</c> measures a user's file: the user-level, item-disjoint split,
 /// every method with its defaults, the reference rows, seen users and new users after up to 10 context pairs, margins
 /// over BT with standard errors clustered by user; then the same split with every personalized method anchored to the
 /// population reward. Skipped with a note when no folder is given.
 /// </summary>
 internal sealed class RealDataSection : BenchmarkSection
 {
+    /// <summary>The sparse shape's cap on pairs per user (<c>import ratings --max-pairs-per-user</c>).</summary>
+    private const int SparsePairsPerUser = 20;
+
     public override string Id => "real-data";
 
     public override string Title => "Real data: MovieLens 100k";
@@ -36,9 +40,9 @@ internal sealed class RealDataSection : BenchmarkSection
             var text = new StringBuilder();
             text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults; reference rows beside them.");
             text.AppendLine();
-            foreach (var vectors in new[] { true, false })
+            foreach (var (vectors, maxPairsPerUser) in new (bool, int?)[] { (true, null), (false, null), (false, SparsePairsPerUser) })
             {
-                var form = vectors ? "vectors" : "text";
+                var form = (vectors ? "vectors" : "text") + (maxPairsPerUser is { } cap ? string.Create(CultureInfo.InvariantCulture, $"-{cap}") : string.Empty);
                 var file = Path.Combine(work.FullName, $"movielens-{form}.jsonl");
                 await RatingsImporter.ImportAsync(Path.Combine(folder, "u.data"), file, new RatingsImportOptions
                 {
@@ -46,6 +50,7 @@ internal sealed class RealDataSection : BenchmarkSection
                     ItemsPath = Path.Combine(folder, "u.item"),
                     Items = new ItemsFileOptions { Format = ItemsFileFormat.MovieLens },
                     WriteVectors = vectors,
+                    MaxPairsPerUser = maxPairsPerUser ?? RatingsImportOptions.DefaultMaxPairsPerUser,
                     Seed = context.Seed,
                 }, null, cancellationToken).ConfigureAwait(false);
                 if (context.Quick)
@@ -68,7 +73,8 @@ internal sealed class RealDataSection : BenchmarkSection
                     Device = "cpu",
                     FewShotContextSizes = sizes,
                 }, null, cancellationToken).ConfigureAwait(false);
-                text.AppendLine(CultureInfo.InvariantCulture, $"### Items as {(vectors ? "genre + year vectors" : "text (\"Title (Year). Genres: ...\") through the MiniLM sentence encoder")}");
+                var shape = vectors ? "genre + year vectors" : "text (\"Title (Year). Genres: ...\") through the MiniLM sentence encoder";
+                text.AppendLine(CultureInfo.InvariantCulture, $"### Items as {shape}{(maxPairsPerUser is { } most ? string.Create(CultureInfo.InvariantCulture, $", at most {most} pairs per user (`--max-pairs-per-user {most}`)") : string.Empty)}");
                 text.AppendLine();
                 text.AppendLine(CompareReport.Write(split.Summary, run, mainK, Path.Combine(context.DocsDirectory, "images", $"real-{form}"), $"images/real-{form}/", headingLevel: 4));
 
