@@ -14,8 +14,8 @@ namespace Pluralistic.Torch;
 /// trained states, each chosen by the one-standard-error rule (the candidate closest to the population whose
 /// log-loss is within a standard error of the best), so a deviation is kept only where it clearly pays; the form
 /// whose two fits have the lowest log-loss together wins. New users then get a kappa of their own, with the same form
-/// and slope, judged as a new user is met: cross-fitted, each of two folds of the users scored by the method and
-/// anchor trained again on the other fold (in-sample, the few-shot states come from a network that learned those
+/// and slope, judged as a new user is met: cross-fitted, each fold of the users (Folds) scored by the method and
+/// anchor trained again on the other folds (in-sample, the few-shot states come from a network that learned those
 /// users' pairs, which is what a seen user's state is, not a new user's).
 /// </summary>
 internal static class AnchorFit
