@@ -43,7 +43,7 @@ internal static class AnchorFit
     private const int FewShotUsers = 256;
 
     /// <summary>The folds of users new users' kappa is cross-fitted over.</summary>
-    public const int Folds = 2;
+    public const int Folds = 4;
 
     // Below this many users a fold model would learn from too few to stand for the model (new users' kappa stays in-sample).
     private const int MinimumCrossFitUsers = 20;
