@@ -20,42 +20,84 @@ public static class AblationReport
     public static string Write(IReadOnlyList<ExperimentRow> rows, string imagesDirectory, string imageLinkPrefix, int contextPairs)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        var runs = rows.GroupBy(r => r.Preset).Select(preset => new PopulationRun(preset.ToList(), [])).ToList();
+        return Write(runs, imagesDirectory, imageLinkPrefix, contextPairs);
+    }
+
+    /// <summary>
+    /// Writes the plots into <paramref name="imagesDirectory"/> and returns the markdown, one section per preset's run
+    /// (<see cref="PopulationExperiment.RunPresetsAsync"/>): reference rows are marked as such and described, and the
+    /// references that could not run are named with the reason.
+    /// </summary>
+    /// <param name="runs">One run per preset.</param>
+    /// <param name="imagesDirectory">Where the PNGs go (created when missing).</param>
+    /// <param name="imageLinkPrefix">How the markdown links to that directory (for example <c>images/</c>).</param>
+    /// <param name="contextPairs">The unseen users' context size used in the rows.</param>
+    /// <returns>The markdown.</returns>
+    public static string Write(IReadOnlyList<PopulationRun> runs, string imagesDirectory, string imageLinkPrefix, int contextPairs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
         Directory.CreateDirectory(imagesDirectory);
         var text = new StringBuilder();
-        foreach (var preset in rows.GroupBy(r => r.Preset))
+        foreach (var run in runs.Where(r => r.Rows.Count > 0))
         {
-            var presetRows = preset.ToList();
+            var presetRows = run.Rows;
             var first = presetRows[0];
-            text.AppendLine(CultureInfo.InvariantCulture, $"### {preset.Key}");
+            var preset = first.Preset;
+            text.AppendLine(CultureInfo.InvariantCulture, $"### {preset}");
             text.AppendLine();
-            text.AppendLine(PreparedPopulation.Describe(preset.Key));
+            text.AppendLine(PreparedPopulation.Describe(preset));
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Oracle accuracy: seen {MetricsFormat.Percent(first.Seen.OracleAccuracy)}, unseen {MetricsFormat.Percent(first.Unseen.OracleAccuracy)}. Best single reward: seen {MetricsFormat.Percent(first.BestSingleSeen)}, unseen {MetricsFormat.Percent(first.BestSingleUnseen)}.");
             text.AppendLine();
             text.AppendLine(Table(presetRows, contextPairs).ToString());
+            AppendReferences(text, run);
 
             var images = new List<string>();
+            var dashed = new PlotOptions { DashedSeries = presetRows.Where(r => r.IsReference).Select(r => r.Model).ToList() };
+            var legend = dashed.DashedSeries.Count > 0 ? " (dashed: reference rows)" : string.Empty;
             var curves = presetRows.Where(r => r.FewShot is not null).Select(r => (r.Model, r.FewShot!)).ToList();
             if (curves.Count > 0)
             {
-                var name = $"fewshot-{preset.Key}.png";
-                FewShotPlot.SavePng(Path.Combine(imagesDirectory, name), curves, first.Unseen.OracleAccuracy, new PlotOptions { Title = $"{preset.Key}: unseen users, accuracy after k context pairs" });
-                images.Add($"![few-shot curves, {preset.Key}]({imageLinkPrefix}{name})");
-                text.AppendLine(FewShotTable(curves).ToString());
+                var name = $"fewshot-{preset}.png";
+                FewShotPlot.SavePng(Path.Combine(imagesDirectory, name), curves, first.Unseen.OracleAccuracy, dashed with { Title = $"{preset}: unseen users, accuracy after k context pairs{legend}" });
+                images.Add($"![few-shot curves, {preset}]({imageLinkPrefix}{name})");
+                text.AppendLine(MetricsTable.FewShot(presetRows.Where(r => r.FewShot is not null).Select(r => (r.Label, r.FewShot!))).ToString());
             }
 
             var models = presetRows.Select(r => (r.Model, r.Seen)).ToList();
-            var calibration = $"calibration-{preset.Key}.png";
-            ReliabilityDiagram.SavePng(Path.Combine(imagesDirectory, calibration), models, new PlotOptions { Title = $"{preset.Key}: reliability on seen users" });
-            images.Add($"![reliability diagram, {preset.Key}]({imageLinkPrefix}{calibration})");
-            var groups = $"groups-{preset.Key}.png";
-            GroupAccuracyPlot.SavePng(Path.Combine(imagesDirectory, groups), models, new PlotOptions { Title = $"{preset.Key}: accuracy per group, seen users" });
-            images.Add($"![per-group accuracy, {preset.Key}]({imageLinkPrefix}{groups})");
+            var calibration = $"calibration-{preset}.png";
+            ReliabilityDiagram.SavePng(Path.Combine(imagesDirectory, calibration), models, dashed with { Title = $"{preset}: reliability on seen users{legend}" });
+            images.Add($"![reliability diagram, {preset}]({imageLinkPrefix}{calibration})");
+            var groups = $"groups-{preset}.png";
+            GroupAccuracyPlot.SavePng(Path.Combine(imagesDirectory, groups), models, new PlotOptions { Title = $"{preset}: accuracy per group, seen users" });
+            images.Add($"![per-group accuracy, {preset}]({imageLinkPrefix}{groups})");
             text.AppendLine(string.Join(" ", images));
             text.AppendLine();
         }
 
         return text.ToString();
+    }
+
+    // What each reference row is (a reviewer reads the row against it), and which could not run on this preset and why.
+    private static void AppendReferences(StringBuilder text, PopulationRun run)
+    {
+        var ran = run.Rows.Where(r => r.IsReference).ToList();
+        foreach (var row in ran)
+        {
+            var description = ReferenceModels.All.FirstOrDefault(r => r.Name == row.Model)?.Description;
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Label}: {description ?? "a reference row"}.");
+        }
+
+        foreach (var reference in run.UnavailableReferences)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {reference.Name} (reference): not applicable, {reference.Reason}.");
+        }
+
+        if (ran.Count > 0 || run.UnavailableReferences.Count > 0)
+        {
+            text.AppendLine();
+        }
     }
 
     /// <summary>The per-preset table.</summary>
@@ -100,7 +142,7 @@ public static class AblationReport
         {
             var cells = new List<string?>
             {
-                row.Model,
+                row.Label,
                 MetricsFormat.Percent(row.Seen.Accuracy),
                 MetricsFormat.Percent(row.Unseen.Accuracy),
                 $"{row.MinorityGroup} {MetricsFormat.Percent(row.SeenMinorityAccuracy)}",
@@ -135,7 +177,4 @@ public static class AblationReport
 
         return table;
     }
-
-    private static MarkdownTable FewShotTable(List<(string Model, FewShotCurve Curve)> curves) =>
-        MetricsTable.FewShot(curves.Select(c => (c.Model, c.Curve)));
 }

@@ -131,7 +131,7 @@ public static class CompareReport
         foreach (var row in rows)
         {
             var byK = row.FewShot?.Points.ToDictionary(p => p.ContextPairs) ?? [];
-            var cells = new List<string?> { Label(row), MetricsFormat.Percent(row.Seen.Accuracy) };
+            var cells = new List<string?> { row.Label, MetricsFormat.Percent(row.Seen.Accuracy) };
             cells.AddRange(sizes.Select(k => byK.TryGetValue(k, out var p) ? MetricsFormat.Percent(p.Accuracy) : k == contextPairs ? MetricsFormat.Percent(row.Unseen.Accuracy) : MetricsFormat.Missing));
             cells.Add(row.Seen.WorstGroup is null ? MetricsFormat.Missing : $"{row.Seen.WorstGroup} {MetricsFormat.Percent(row.Seen.WorstGroupAccuracy)} / {row.Unseen.WorstGroup} {MetricsFormat.Percent(row.Unseen.WorstGroupAccuracy)}");
             cells.Add(row.IsBaseline || row.SeenOverBaseline is null || row.UnseenOverBaseline is null
@@ -163,7 +163,7 @@ public static class CompareReport
         foreach (var row in rows.Where(r => r.FewShotOverBaseline is not null && !r.IsBaseline))
         {
             var byK = row.FewShotOverBaseline!.ToDictionary(m => m.ContextPairs);
-            table.AddRow(sizes.Select(k => byK.TryGetValue(k, out var m) ? m.OverBaseline.ToPoints() : MetricsFormat.Missing).Prepend(Label(row)));
+            table.AddRow(sizes.Select(k => byK.TryGetValue(k, out var m) ? m.OverBaseline.ToPoints() : MetricsFormat.Missing).Prepend(row.Label));
         }
 
         return table;
@@ -180,7 +180,7 @@ public static class CompareReport
 
         foreach (var row in rows)
         {
-            table.AddRow(groups.Select(g => $"{Accuracy(row.Seen, g)} / {Accuracy(row.Unseen, g)}").Prepend(Label(row)));
+            table.AddRow(groups.Select(g => $"{Accuracy(row.Seen, g)} / {Accuracy(row.Unseen, g)}").Prepend(row.Label));
         }
 
         return table;
@@ -188,8 +188,6 @@ public static class CompareReport
         static string Accuracy(PreferenceMetrics metrics, string group) =>
             metrics.PerGroup.TryGetValue(group, out var g) ? MetricsFormat.Percent(g.Accuracy) : MetricsFormat.Missing;
     }
-
-    private static string Label(ExperimentRow row) => row.IsReference ? $"{row.Model} (reference)" : row.Model;
 
     private static string Slug(string name) =>
         new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? char.ToLowerInvariant(c) : '-').ToArray());

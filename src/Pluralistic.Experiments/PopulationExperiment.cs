@@ -92,6 +92,10 @@ public sealed record ExperimentRow
     [JsonIgnore]
     public bool IsBaseline => !IsReference && Model == BradleyTerryRewardModel.KindName;
 
+    /// <summary>How reports name the row: the model kind, or the reference's name marked "(reference)".</summary>
+    [JsonIgnore]
+    public string Label => IsReference ? $"{Model} (reference)" : Model;
+
     /// <summary>Training (for a reference, fitting) time in seconds.</summary>
     public required double TrainSeconds { get; init; }
 
@@ -206,23 +210,34 @@ public static class PopulationExperiment
     /// <param name="progress">Progress messages.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>One row per preset and model (and reference), in order.</returns>
-    public static async Task<IReadOnlyList<ExperimentRow>> RunAsync(ExperimentOptions options, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<ExperimentRow>> RunAsync(ExperimentOptions options, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        (await RunPresetsAsync(options, progress, cancellationToken).ConfigureAwait(false)).SelectMany(run => run.Rows).ToList();
+
+    /// <summary>
+    /// Runs every model on every preset, keeping each preset's run whole: its rows and the references that could not
+    /// run on it (for example the item references, since synthetic records name no items).
+    /// </summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="progress">Progress messages.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>One run per preset, in the order of <see cref="ExperimentOptions.Presets"/>.</returns>
+    public static async Task<IReadOnlyList<PopulationRun>> RunPresetsAsync(ExperimentOptions options, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         _ = (options.Models ?? options.Kinds.Names).Select(options.Kinds.Get).ToList();
         _ = TextEmbedderKinds.Get(options.TextEmbedder);
-        var rows = new List<ExperimentRow>();
+        var runs = new List<PopulationRun>();
         foreach (var preset in options.Presets)
         {
             progress?.Report(new ExperimentProgress(preset, null, "generate"));
             var population = await PreparedPopulation.CreateAsync(preset, options.Population with { Seed = options.Seed }, options.TextEmbedder, cancellationToken).ConfigureAwait(false);
             using (population.Embedder)
             {
-                rows.AddRange((await RunAsync(population, options, progress, cancellationToken).ConfigureAwait(false)).Rows);
+                runs.Add(await RunAsync(population, options, progress, cancellationToken).ConfigureAwait(false));
             }
         }
 
-        return rows;
+        return runs;
     }
 
     /// <summary>

@@ -18,6 +18,10 @@ internal static class AblateCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Where ablation.md and images/ go.", DefaultValueFactory = _ => new DirectoryInfo("ablation") };
         var models = new Option<string?>("--models") { Description = $"Comma-separated model kinds (default: all available: {string.Join(",", environment.Kinds.Names)})." };
+        var references = new Option<string?>("--references")
+        {
+            Description = $"Comma-separated reference rows beside the methods, or none (default: all: {string.Join(",", ReferenceModels.Names)}; those the presets cannot run, the item references since synthetic records name no items, are listed as not applicable).",
+        };
         var presets = new Option<string?>("--presets") { Description = $"Comma-separated presets (default: {string.Join(",", PreparedPopulation.Presets)})." };
         var seed = CommonOptions.Seed();
         var contextPairs = new Option<int>("--context-pairs") { Description = "Context pairs per unseen user for the main table.", DefaultValueFactory = _ => 10 };
@@ -37,7 +41,7 @@ internal static class AblateCommand
         var anchor = CommonOptions.Anchor();
         var command = new Command("ablate", "Run every method on every preset; write a markdown table and PNG plots.")
         {
-            output, models, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, embedder, anchor, json,
+            output, models, references, presets, seed, contextPairs, heldOutPairs, heldOutUsers, device, embedder, anchor, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -58,6 +62,7 @@ internal static class AblateCommand
                 Presets = CliData.SplitList(parse.GetValue(presets)) ?? PreparedPopulation.Presets,
                 Kinds = environment.Kinds,
                 Models = CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names,
+                References = CliData.ParseReferences(parse.GetValue(references)),
                 Seed = parse.GetValue(seed),
                 ContextPairs = parse.GetValue(contextPairs),
                 HeldOutUsers = parse.GetValue(heldOutUsers),
@@ -68,11 +73,12 @@ internal static class AblateCommand
                 ConfigureTrainer = parse.GetValue(anchor) ? trainer => trainer with { PopulationAnchor = true } : null,
             };
             CliData.CheckPresets(options.Presets);
-            var rows = await PopulationExperiment.RunAsync(options, quiet ? null : new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);
-            var markdown = AblationReport.Write(rows, Path.Combine(directory, "images"), "images/", options.ContextPairs);
+            var runs = await PopulationExperiment.RunPresetsAsync(options, quiet ? null : new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);
+            var rows = runs.SelectMany(r => r.Rows).ToList();
+            var markdown = AblationReport.Write(runs, Path.Combine(directory, "images"), "images/", options.ContextPairs);
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, "ablation.md");
-            await File.WriteAllTextAsync(path, $"# Ablation\n\nEvery method on every preset (seed {options.Seed}).\n\n{markdown}".ReplaceLineEndings("\n"), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(path, $"# Ablation\n\nEvery method on every preset (seed {options.Seed}), the reference rows beside them.\n\n{markdown}".ReplaceLineEndings("\n"), cancellationToken).ConfigureAwait(false);
 
             var result = new AblateResult(path, rows.Count);
             if (quiet)

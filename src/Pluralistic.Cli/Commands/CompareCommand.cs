@@ -58,7 +58,7 @@ internal static class CompareCommand
             _ = CommonOptions.GetThreads(parse, threads);
             var kinds = (CliData.SplitList(parse.GetValue(models)) ?? environment.Kinds.Names).Select(k => environment.Kinds.Get(k).Name).Distinct().ToList();
             methodOptions.CheckBelongToAny(kinds, parse);
-            var referenceList = ParseReferences(parse.GetValue(references));
+            var referenceList = CliData.ParseReferences(parse.GetValue(references));
             if (parse.GetValue(epochs) is <= 0)
             {
                 throw new ArgumentException("--epochs must be at least 1");
@@ -172,11 +172,6 @@ internal static class CompareCommand
 
         console.MarkupLine($"Wrote {Markup.Escape(result.Report)} and its plots.");
     }
-
-    private static List<ReferenceModel> ParseReferences(string? value) =>
-        value?.Trim() is "none"
-            ? []
-            : (CliData.SplitList(value) ?? ReferenceModels.Names).Select(ReferenceModels.Get).Distinct().ToList();
 
     private static int[]? ParseSizes(string? value)
     {

@@ -88,6 +88,13 @@ internal static class CliData
     public static string[]? SplitList(string? list) =>
         string.IsNullOrWhiteSpace(list) ? null : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Parses a <c>--references</c> value: <c>none</c>, a comma-separated list, or every reference when empty.</summary>
+    /// <exception cref="ArgumentException">A name that is no reference.</exception>
+    public static List<Evaluation.ReferenceModel> ParseReferences(string? value) =>
+        value?.Trim() is "none"
+            ? []
+            : (SplitList(value) ?? Evaluation.ReferenceModels.Names).Select(Evaluation.ReferenceModels.Get).Distinct().ToList();
+
     /// <summary>Fails clearly on an unknown preset name.</summary>
     public static void CheckPresets(IEnumerable<string> presets)
     {

@@ -32,6 +32,7 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
         "negative context pairs",
         "negative held-out users",
         "negative held-out pairs",
+        "ablate with an unknown reference",
         "absurd prototypes",
         "absurd latent size",
         "latent size beyond the parameter memory limit",
@@ -166,6 +167,9 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
                 break;
             case "negative held-out pairs":
                 (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-pairs", "-3"], "--held-out-pairs");
+                break;
+            case "ablate with an unknown reference":
+                (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--references", "user-linear,svd"], "unknown reference 'svd'");
                 break;
             case "absurd prototypes":
                 (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "100000000"], "--prototypes = 100000000 is above the limit of 4,096");

@@ -1,4 +1,5 @@
 using Pluralistic.Data;
+using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
 using Pluralistic.Tests.Support;
 
@@ -57,5 +58,55 @@ public class PopulationExperimentTests
         Assert.Contains("points over BT, 600 further seen pairs", report, StringComparison.Ordinal);
         Assert.Contains($" {rows[1].HeldOutSeenOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
         Assert.Contains($" {rows[1].HeldOutOverBaseline!.ToPoints()} |", vplLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_ablation_measures_the_reference_rows_beside_the_methods_and_names_those_a_preset_cannot_run()
+    {
+        var runs = await PopulationExperiment.RunPresetsAsync(new ExperimentOptions
+        {
+            Presets = ["groups", "minority"],
+            Models = ["bt"],
+            Seed = 3,
+            Device = "cpu",
+            Population = new SyntheticPopulationOptions { SeenUsers = 30, UnseenUsers = 8, TrainPairsPerUser = 24, TestPairsPerSeenUser = 6, UnseenPairsPerUser = 16, ResponseDimension = 16 },
+            FewShotContextSizes = [1, 5],
+            References = ReferenceModels.All,
+            ConfigureTrainer = o => o with { Epochs = 3, Threads = 1 },
+        });
+
+        Assert.Equal(["groups", "minority"], runs.Select(r => r.Rows[0].Preset));
+        foreach (var run in runs)
+        {
+            // Synthetic records name no items: the item references say so instead of scoring coin flips.
+            Assert.Equal(["bt", "user-linear"], run.Rows.Select(r => r.Model));
+            Assert.Equal(["item-mean", "user-knn"], run.UnavailableReferences.Select(r => r.Name));
+            var reference = run.Rows[1];
+            Assert.True(reference.IsReference);
+            Assert.Equal("user-linear (reference)", reference.Label);
+
+            // Scored on the same pairs as the methods: its margin over BT is its accuracy difference, paired per user.
+            Assert.Equal(reference.Seen.Accuracy - run.Rows[0].Seen.Accuracy, reference.SeenOverBaseline!.Difference, 12);
+            Assert.Equal(reference.Unseen.Accuracy - run.Rows[0].Unseen.Accuracy, reference.UnseenOverBaseline!.Difference, 12);
+            Assert.Equal(run.Rows[0].Seen.Count, reference.Seen.Count);
+            Assert.Equal([1, 5], reference.FewShot!.Points.Select(p => p.ContextPairs));
+            Assert.InRange(reference.Seen.Accuracy, 0.5, 1.0);
+        }
+
+        using var images = new TempDirectory();
+        var report = AblationReport.Write(runs, images.Path, "images/", contextPairs: 10);
+        var lines = report.Split('\n');
+        // The main table's row (the few-shot table names it too, without margins).
+        var referenceLines = lines.Where(l => l.StartsWith("| user-linear (reference) ", StringComparison.Ordinal) && l.Contains(" ± ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, referenceLines.Count);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var margin = runs[i].Rows[1];
+            Assert.Contains($" {margin.SeenOverBaseline!.ToPoints()} / {margin.UnseenOverBaseline!.ToPoints()} |", referenceLines[i], StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, lines.Count(l => l.StartsWith("- item-mean (reference): not applicable, the records name no items", StringComparison.Ordinal)));
+        Assert.Equal(2, lines.Count(l => l.StartsWith("- user-linear (reference): ", StringComparison.Ordinal)));
+        Assert.True(File.Exists(Path.Combine(images.Path, "fewshot-minority.png")));
     }
 }
