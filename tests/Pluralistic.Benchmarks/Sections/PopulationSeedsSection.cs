@@ -32,11 +32,15 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
     {
         var sizes = context.PopulationSizes;
         var kinds = RewardModelKinds.BuiltIn.Names.Where(k => k != "bt").ToList();
+
+        // The methods, then the simple personal baseline a reviewer asks for (the item references need item ids).
+        var reference = new UserLinearReference();
+        var labels = kinds.Append($"{reference.Name} (reference)").ToList();
         var seeds = Enumerable.Range(context.Seed, Populations).ToArray();
-        var seen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
-        var unseen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
-        var heldOut = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
-        var heldOutSeen = kinds.ToDictionary(k => k, _ => new List<AccuracyDifference>());
+        var seen = labels.ToDictionary(k => k, _ => new List<AccuracyDifference>());
+        var unseen = labels.ToDictionary(k => k, _ => new List<AccuracyDifference>());
+        var heldOut = labels.ToDictionary(k => k, _ => new List<AccuracyDifference>());
+        var heldOutSeen = labels.ToDictionary(k => k, _ => new List<AccuracyDifference>());
         var heldOutUsers = context.Quick ? 60 : HeldOutUsers;
         var heldOutSeenPairs = context.Quick ? 20 : HeldOutSeenPairs;
         var ceiling = new List<double>();
@@ -57,20 +61,21 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
                     HeldOutUsers = heldOutUsers,
                     HeldOutSeenPairs = heldOutSeenPairs,
                     ConfigureTrainer = o => o with { Seed = context.Seed },
+                    References = [reference],
                 },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
-            foreach (var row in rows.Where(r => r.Model != "bt"))
+            foreach (var row in rows.Where(r => !r.IsBaseline))
             {
-                seen[row.Model].Add(row.SeenOverBaseline!);
-                unseen[row.Model].Add(row.UnseenOverBaseline!);
-                heldOut[row.Model].Add(row.HeldOutOverBaseline!);
-                heldOutSeen[row.Model].Add(row.HeldOutSeenOverBaseline!);
+                seen[row.Label].Add(row.SeenOverBaseline!);
+                unseen[row.Label].Add(row.UnseenOverBaseline!);
+                heldOut[row.Label].Add(row.HeldOutOverBaseline!);
+                heldOutSeen[row.Label].Add(row.HeldOutSeenOverBaseline!);
             }
 
             // The same population again (generation is deterministic), for its hidden rewards.
             var population = SyntheticPopulation.Generate(sizes with { Preset = "groups", Seed = seed });
             var bayes = FewShotOracle.BayesOverPopulation(population.ToDataset(population.TestUnseen), ContextPairs, population.SeenUsers, population.TrueReward);
-            var baseline = rows.Single(r => r.Model == "bt");
+            var baseline = rows.Single(r => r.IsBaseline);
             ceiling.Add((bayes - baseline.Unseen.Accuracy) * 100);
 
             // PopulationExperiment draws its held-out users with the population's seed; the same draw again here.
@@ -80,16 +85,16 @@ internal sealed class PopulationSeedsSection : BenchmarkSection
         }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Population seeds {string.Join(", ", seeds)} at the accuracy section's sizes ({sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} pairs, {sizes.UnseenUsers} unseen users with {ContextPairs} context pairs); every method with its default options, trainer seed {context.Seed}. Points above BT on the same pairs, ± one standard error clustered by user (`PairedComparison`; the mean's error combines the three populations' errors, so it covers the draw of pairs and users within them).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Population seeds {string.Join(", ", seeds)} at the accuracy section's sizes ({sizes.SeenUsers} seen users x {sizes.TrainPairsPerUser} pairs, {sizes.UnseenUsers} unseen users with {ContextPairs} context pairs); every method with its default options, trainer seed {context.Seed}, and the reference row *user-linear* ({reference.Description}), fitted on the same training pairs. Points above BT on the same pairs, ± one standard error clustered by user (`PairedComparison`; the mean's error combines the three populations' errors, so it covers the draw of pairs and users within them).");
         text.AppendLine();
-        AppendTable(text, kinds, seeds, s => $"seen, pop. {s}", seen, s => $"unseen@10, pop. {s}", unseen, ceiling);
+        AppendTable(text, labels, seeds, s => $"seen, pop. {s}", seen, s => $"unseen@10, pop. {s}", unseen, ceiling);
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"The last row is a reference, not a model: exact Bayesian inference for each unseen user from the same {ContextPairs} context pairs with the {sizes.SeenUsers} seen users' *hidden* rewards as the prior (`FewShotOracle`), scored on the same queries. A model that had learned every seen user exactly and inferred exactly would score it; a method learns the seen users from {sizes.TrainPairsPerUser} noisy pairs each and can go beyond the row only by generalising between them.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"The last row is not a model: exact Bayesian inference for each unseen user from the same {ContextPairs} context pairs with the {sizes.SeenUsers} seen users' *hidden* rewards as the prior (`FewShotOracle`), scored on the same queries. A model that had learned every seen user exactly and inferred exactly would score it; a method learns the seen users from {sizes.TrainPairsPerUser} noisy pairs each and can go beyond the row only by generalising between them.");
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"**Precisely.** Sixty unseen users, or 20 held-out pairs per seen user, measure a margin to about ±1 point, as large as the gap between some figures and their targets. So each population also draws {heldOutSeenPairs} further held-out pairs for every seen user and {heldOutUsers} further unseen users ({sizes.UnseenPairsPerUser} pairs each), from their own random streams (the training data and the models above are unchanged; `SyntheticPopulation.DrawHeldOutPairs` / `DrawHeldOutUsers`, `ExperimentOptions.HeldOutSeenPairs` / `HeldOutUsers`), and the same trained models are scored on them, unseen users after {ContextPairs} context pairs:");
         text.AppendLine();
-        AppendTable(text, kinds, seeds, s => $"seen, {heldOutSeenPairs} pairs/user, pop. {s}", heldOutSeen, s => $"unseen@10, {heldOutUsers} users, pop. {s}", heldOut, heldOutCeiling);
+        AppendTable(text, labels, seeds, s => $"seen, {heldOutSeenPairs} pairs/user, pop. {s}", heldOutSeen, s => $"unseen@10, {heldOutUsers} users, pop. {s}", heldOut, heldOutCeiling);
 
         return text.ToString();
     }
