@@ -90,10 +90,22 @@ internal static class CliData
 
     /// <summary>Parses a <c>--references</c> value: <c>none</c>, a comma-separated list, or every reference when empty.</summary>
     /// <exception cref="ArgumentException">A name that is no reference.</exception>
-    public static List<Evaluation.ReferenceModel> ParseReferences(string? value) =>
-        value?.Trim() is "none"
-            ? []
-            : (SplitList(value) ?? Evaluation.ReferenceModels.Names).Select(Evaluation.ReferenceModels.Get).Distinct().ToList();
+    public static List<Evaluation.ReferenceModel> ParseReferences(string? value)
+    {
+        if (value?.Trim() is "none")
+        {
+            return [];
+        }
+
+        var names = SplitList(value) ?? Evaluation.ReferenceModels.Names;
+        foreach (var name in names.Where(n => !Evaluation.ReferenceModels.Names.Contains(n, StringComparer.OrdinalIgnoreCase)))
+        {
+            // Said here rather than by ReferenceModels.Get, whose message ends in a parameter name the user never typed.
+            throw new ArgumentException($"unknown reference '{name}' in --references; available: {string.Join(", ", Evaluation.ReferenceModels.Names)}, or none");
+        }
+
+        return names.Select(Evaluation.ReferenceModels.Get).Distinct().ToList();
+    }
 
     /// <summary>Fails clearly on an unknown preset name.</summary>
     public static void CheckPresets(IEnumerable<string> presets)

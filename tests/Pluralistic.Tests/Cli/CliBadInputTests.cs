@@ -169,7 +169,7 @@ public class CliBadInputTests(CliWorkspace workspace) : IClassFixture<CliWorkspa
                 (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--held-out-pairs", "-3"], "--held-out-pairs");
                 break;
             case "ablate with an unknown reference":
-                (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--references", "user-linear,svd"], "unknown reference 'svd'");
+                (args, expected) = (["ablate", "--models", "bt", "--presets", "groups", "--out", Path.Combine(workspace.Root, "never"), "--references", "user-linear,svd"], "unknown reference 'svd' in --references; available: item-mean, user-knn, user-linear, or none");
                 break;
             case "absurd prototypes":
                 (args, expected) = (["train", "--model", "pal", "--data", workspace.Train, "--out", run, "--force", "--prototypes", "100000000"], "--prototypes = 100000000 is above the limit of 4,096");
