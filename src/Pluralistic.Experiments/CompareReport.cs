@@ -60,6 +60,7 @@ public static class CompareReport
             text.AppendLine();
         }
 
+        AppendAnchorWeights(text, rows);
         var curves = rows.Where(r => r.FewShot is not null).Select(r => (r.Model, r.FewShot!)).ToList();
         var images = new List<string>();
         if (curves.Count > 0)
@@ -187,6 +188,28 @@ public static class CompareReport
 
         static string Accuracy(PreferenceMetrics metrics, string group) =>
             metrics.PerGroup.TryGetValue(group, out var g) ? MetricsFormat.Percent(g.Accuracy) : MetricsFormat.Missing;
+    }
+
+    // How far each anchored row lets a user's own reward move it, fitted on held-out pairs: a row whose new users get
+    // none is, for them, its population reward, which is trained beside the method and is not the BT row.
+    private static void AppendAnchorWeights(StringBuilder text, IReadOnlyList<ExperimentRow> rows)
+    {
+        var anchored = rows.Where(r => r.PopulationAnchor is not null).ToList();
+        if (anchored.Count == 0)
+        {
+            return;
+        }
+
+        text.AppendLine("Anchored rows (`--anchor`): how much of their own reward users keep, fitted on held-out pairs (a user with n pairs keeps n / (n + kappa) of it, moved by how badly the population explains them). Where new users keep none, their figures are the population reward's, trained beside the method, not the BT row's: a margin over BT there is no personalisation.");
+        text.AppendLine();
+        foreach (var row in anchored)
+        {
+            var anchor = row.PopulationAnchor!;
+            var population = AnchorWeights.NewUsersGetPopulationOnly(anchor) ? " — new users are scored by the population reward alone" : string.Empty;
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Label}: new users {AnchorWeights.NewUsers(anchor)}, seen users {AnchorWeights.SeenUsers(anchor)}{population}.");
+        }
+
+        text.AppendLine();
     }
 
     private static string Slug(string name) =>

@@ -96,6 +96,14 @@ public sealed record ExperimentRow
     [JsonIgnore]
     public string Label => IsReference ? $"{Model} (reference)" : Model;
 
+    /// <summary>
+    /// The population anchor the trained model was fitted with (<see cref="RewardTrainerOptions.PopulationAnchor"/>), its
+    /// weights included, so a report can say when a user's own reward is not used at all (kappa infinity: the row's
+    /// figures are then its population reward's); <see langword="null"/> for a model without one and for references.
+    /// </summary>
+    [JsonIgnore]
+    public PopulationAnchorInfo? PopulationAnchor { get; init; }
+
     /// <summary>Training (for a reference, fitting) time in seconds.</summary>
     public required double TrainSeconds { get; init; }
 
@@ -351,7 +359,12 @@ public static class PopulationExperiment
             var activeUnits = model.GetService<IUserPosterior>() is { } posterior && population.TestSeen.Users.Count >= 2
                 ? await posterior.MeasureActiveUnitsAsync(population.TestSeen.Users, cancellationToken: cancellationToken).ConfigureAwait(false)
                 : null;
-            return Row(kind.Name, trainSeconds, population, results) with { ActiveUnits = activeUnits, StoredUserStates = storedStates };
+            return Row(kind.Name, trainSeconds, population, results) with
+            {
+                ActiveUnits = activeUnits,
+                StoredUserStates = storedStates,
+                PopulationAnchor = model.GetService<TorchUserRewardModel>()?.Info.PopulationAnchor,
+            };
         }
         finally
         {

@@ -89,13 +89,14 @@ internal sealed class RealDataSection : BenchmarkSection
                 }, null, cancellationToken).ConfigureAwait(false);
                 text.AppendLine(CultureInfo.InvariantCulture, $"#### With the population anchor (opt-in: `compare --anchor`)");
                 text.AppendLine();
-                text.AppendLine(CultureInfo.InvariantCulture, $"Every personalized method anchored to a population reward trained beside it (`RewardTrainerOptions.PopulationAnchor`), the same split and queries; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user.");
+                text.AppendLine(CultureInfo.InvariantCulture, $"Every personalized method anchored to a population reward trained beside it (`RewardTrainerOptions.PopulationAnchor`), the same split and queries; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user. *Own reward kept, new / seen users*: how much of their own reward the fit lets users keep (a user with n pairs keeps n / (n + kappa)); where new users keep none (kappa infinity) they are scored by the population reward trained beside the method, which is not the BT row, and the unseen margin is no personalisation.");
                 text.AppendLine();
                 var table = new MarkdownTable()
                     .AddColumn("row")
                     .AddColumn("seen", ColumnAlignment.Right)
                     .AddColumn(string.Create(CultureInfo.InvariantCulture, $"unseen, k = {mainK}"), ColumnAlignment.Right)
                     .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / unseen k = {mainK}"), ColumnAlignment.Right)
+                    .AddColumn("own reward kept, new / seen users")
                     .AddColumn("train s", ColumnAlignment.Right);
                 foreach (var row in anchored.Rows)
                 {
@@ -104,6 +105,7 @@ internal sealed class RealDataSection : BenchmarkSection
                         MetricsFormat.Percent(row.Seen.Accuracy),
                         MetricsFormat.Percent(row.Unseen.Accuracy),
                         row.SeenOverBaseline is null || row.UnseenOverBaseline is null || row.IsBaseline ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
+                        row.PopulationAnchor is { } weights ? $"{AnchorWeights.NewUsers(weights)} / {AnchorWeights.SeenUsers(weights)}" : MetricsFormat.Missing,
                         MetricsFormat.Number(row.TrainSeconds, 1));
                 }
 

@@ -73,6 +73,29 @@ public class CompareCommandTests
         Assert.DoesNotContain("user-knn", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Compare_with_the_anchor_says_how_much_of_their_own_reward_each_anchored_row_lets_users_keep()
+    {
+        using var directory = new TempDirectory();
+        var data = directory.File("ratings.jsonl");
+        await new RatedItems { Users = 30, Shared = 1, Personal = 1.5, Seed = 8 }.WriteAsync(data);
+        var output = directory.File("report");
+
+        var run = await CliRunner.RunAsync(
+            "compare", "--data", data, "--models", "bt,pal", "--references", "none", "--anchor", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var report = await File.ReadAllTextAsync(Path.Combine(output, "compare.md"));
+        Assert.Contains("Anchored rows (`--anchor`)", report, StringComparison.Ordinal);
+
+        // One line per anchored row (BT has no anchor), naming both weights as the fit left them.
+        var lines = report.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal) && l.Contains(" new users ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.StartsWith("- pal: new users ", line, StringComparison.Ordinal);
+        Assert.Matches(@"new users (kappa [0-9.]+|none \(kappa infinity\)), seen users (kappa [0-9.]+|none \(kappa infinity\)|weight [0-9.]+)", line);
+        Assert.Equal(line.Contains("new users none (kappa infinity)", StringComparison.Ordinal), line.Contains("scored by the population reward alone", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string[], string> BadInput => new()
     {
         { "too few users", ["--data", "{two-users}"], "too few users for a split: 2 of 2 users" },
