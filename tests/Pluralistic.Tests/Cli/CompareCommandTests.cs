@@ -10,9 +10,7 @@ public class CompareCommandTests
     public async Task Compare_runs_end_to_end_on_rated_items_with_every_reference_row_and_prints_one_json_object()
     {
         using var directory = new TempDirectory();
-        var data = directory.File("ratings.jsonl");
-        await new RatedItems { Users = 30, Shared = 1, Personal = 1.5, Seed = 8 }.WriteAsync(data);
-        var output = directory.File("report");
+        var (data, output) = await RatedItemsFileAsync(directory);
 
         var run = await CliRunner.RunAsync(
             "compare", "--data", data, "--models", "bt,pal", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output, "--json");
@@ -77,9 +75,7 @@ public class CompareCommandTests
     public async Task Compare_with_the_anchor_says_how_much_of_their_own_reward_each_anchored_row_lets_users_keep()
     {
         using var directory = new TempDirectory();
-        var data = directory.File("ratings.jsonl");
-        await new RatedItems { Users = 30, Shared = 1, Personal = 1.5, Seed = 8 }.WriteAsync(data);
-        var output = directory.File("report");
+        var (data, output) = await RatedItemsFileAsync(directory);
 
         var run = await CliRunner.RunAsync(
             "compare", "--data", data, "--models", "bt,pal", "--references", "none", "--anchor", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output);
@@ -94,6 +90,14 @@ public class CompareCommandTests
         Assert.StartsWith("- pal: new users ", line, StringComparison.Ordinal);
         Assert.Matches(@"new users (kappa [0-9.]+|none \(kappa infinity\)), seen users (kappa [0-9.]+|none \(kappa infinity\)|weight [0-9.]+)", line);
         Assert.Equal(line.Contains("new users none (kappa infinity)", StringComparison.Ordinal), line.Contains("scored by the population reward alone", StringComparison.Ordinal));
+    }
+
+    // Thirty users rating items with a shared quality and personal tastes, and where the report goes.
+    private static async Task<(string Data, string Output)> RatedItemsFileAsync(TempDirectory directory)
+    {
+        var data = directory.File("ratings.jsonl");
+        await new RatedItems { Users = 30, Shared = 1, Personal = 1.5, Seed = 8 }.WriteAsync(data);
+        return (data, directory.File("report"));
     }
 
     public static TheoryData<string, string[], string> BadInput => new()
