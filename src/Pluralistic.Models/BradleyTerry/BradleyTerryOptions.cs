@@ -23,16 +23,17 @@ public sealed record BradleyTerryOptions : RewardTrainerOptions
     /// </summary>
     public BradleyTerryOptions()
     {
-        LearningRate = 2e-3;
-        Epochs = 100;
-        EarlyStoppingPatience = 10;
+        // Shared with the population anchor, which is trained as the baseline is.
+        LearningRate = PopulationRewardOptions.BaselineLearningRate;
+        Epochs = PopulationRewardOptions.BaselineEpochs;
+        EarlyStoppingPatience = PopulationRewardOptions.BaselinePatience;
     }
 
     /// <summary>The head. Default <see cref="RewardHead.Mlp"/>.</summary>
     public RewardHead Head { get; init; } = RewardHead.Mlp;
 
     /// <summary>Hidden widths of the MLP head. Default [64].</summary>
-    public IReadOnlyList<int> HiddenSizes { get; init; } = [64];
+    public IReadOnlyList<int> HiddenSizes { get; init; } = [PopulationRewardOptions.BaselineHiddenWidth];
 
     /// <summary>Nonlinearity of the MLP head. Default GELU.</summary>
     public Activation Activation { get; init; } = Activation.Gelu;

@@ -84,7 +84,7 @@ internal static class AnchorFit
         var fewShot = new Cases();
         var data = session.Data;
         var byUser = data.RecordsByUser();
-        // The method's validation pairs, or those held out for the anchor alone when the method validates on none.
+        // The method's validation pairs, or those held out for the anchor's fit when the method validates on none.
         var validation = session.ValidationRecords.Concat(session.AnchorValidationRecords).ToHashSet();
         var users = Enumerable.Range(0, byUser.Count).Where(u => byUser[u].Length > 1).ToArray();
         if (users.Length == 0)

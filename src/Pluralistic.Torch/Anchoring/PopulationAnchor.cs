@@ -43,9 +43,18 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
         network.named_children().Where(c => c.name == ModuleName).Select(c => c.module).OfType<PopulationAnchor>().FirstOrDefault();
 
     /// <summary>The Bradley-Terry objective of the anchor.</summary>
-    internal sealed class Objective(PopulationAnchor anchor, PairTensors train, PairTensors? validation, int batchSize)
-        : PairwiseObjective(train, validation, batchSize)
+    internal sealed class Objective : PairwiseObjective
     {
+        private readonly PopulationAnchor anchor;
+
+        /// <summary>Over a session's rows, with its batch size and shuffling (the baseline's, in its own session).</summary>
+        public Objective(PopulationAnchor anchor, TrainingSession session)
+            : base(session) => this.anchor = anchor;
+
+        /// <summary>Over the given rows.</summary>
+        public Objective(PopulationAnchor anchor, PairTensors train, PairTensors? validation, int batchSize)
+            : base(train, validation, batchSize) => this.anchor = anchor;
+
         public override nn.Module Module => anchor;
 
         protected override (Tensor Chosen, Tensor Rejected) Rewards(PairBatch batch) =>

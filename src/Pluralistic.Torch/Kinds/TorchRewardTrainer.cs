@@ -96,7 +96,13 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             Func<PreferenceDataset, int, TorchUserRewardModel>? trainFold = crossFitAnchor
                 ? (users, fold) => Fit(users, requested, crossFitAnchor: false, FoldProgress(progress, fold), cancellationToken)
                 : null;
-            model.FitPopulationAnchor(session, trained.SeenStatesFromTrainingPairs ? seen : null, trainFold, cancellationToken);
+            // A fold model serves the fit of the model it is a fold of (its rewards, not weights of its own): it is not fitted.
+            if (anchor is not null && crossFitAnchor)
+            {
+                using var judge = PopulationRewardTraining.ForFit(session, shape, anchor.HiddenSizes, progress, cancellationToken);
+                model.FitPopulationAnchor(session, judge, trained.SeenStatesFromTrainingPairs ? seen : null, trainFold, cancellationToken);
+            }
+
             session.StoreSeenUserStates(model, seen);
             return model;
         }
@@ -133,38 +139,19 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     protected abstract TrainedPopulation<TOptions> TrainPopulation(
         TrainingSession session, TOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
 
-    /// <summary>The anchor's weight decay: the baseline's (the shared default).</summary>
-    private const double AnchorWeightDecay = 1e-2;
-
     /// <summary>
-    /// Trains the population reward a personalized model is anchored to (the Bradley-Terry baseline's shape and
-    /// schedule: a [64] GELU MLP at learning rate 2e-3 for up to 100 epochs with patience 10 and weight decay 1e-2,
-    /// whatever the method's own regularisation is, on the session's training pairs and the pairs it keeps out of the
-    /// method's training, validated on the session's validation pairs, or when the method validates on none on the
-    /// pairs the session holds out for the anchor alone) and registers it under <paramref name="network"/>. Its kappa
-    /// is fitted once the model exists.
+    /// Trains the population reward a personalized model is anchored to exactly as the Bradley-Terry baseline is trained
+    /// (see <see cref="PopulationRewardTraining.AsBaseline"/>) and registers it under <paramref name="network"/>; its
+    /// weights are fitted once the model exists.
     /// </summary>
     private static PopulationAnchorInfo TrainAnchor(
         TrainingSession session, ModelShape shape, nn.Module network, Dictionary<string, double> metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var info = new PopulationAnchorInfo { HiddenSizes = [64], Kappa = 0, Form = PopulationAnchorForm.Blend };
-        var anchor = session.CreateModule(() => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, info.HiddenSizes));
-        // The baseline's learning rate, epochs, patience and weight decay; a method's own regularisation (PAL's weight
-        // decay of 2) is for its reward, not for the population's it is compared with.
-        var schedule = session.Options with { LearningRate = 2e-3, Epochs = 100, EarlyStoppingPatience = 10, WeightDecay = AnchorWeightDecay };
-
-        // The anchor validates on the method's validation pairs, or, for a method that validates on none (PAL by
-        // default), on the share of the pairs the session keeps out of the method's training for the anchor: without
-        // them it would train 100 epochs unchecked.
-        using var train = new PairTensors(session.Data, [.. session.TrainRecords, .. session.ExcludedRecords], session.Device);
-        using var anchorValidation = session.Validation is null && session.AnchorValidationRecords.Length > 0
-            ? new PairTensors(session.Data, session.AnchorValidationRecords, session.Device)
-            : null;
-        var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, train, session.Validation ?? anchorValidation, schedule.BatchSize), schedule, "anchor", progress, cancellationToken);
+        var info = new PopulationAnchorInfo { HiddenSizes = [PopulationRewardOptions.BaselineHiddenWidth], Kappa = 0, Form = PopulationAnchorForm.Blend };
+        var (anchor, report) = PopulationRewardTraining.AsBaseline(session.Data, session.Options, shape, info.HiddenSizes, progress, cancellationToken);
         metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
         metrics["anchor_epochs_run"] = report.EpochsRun;
         network.register_module(PopulationAnchor.ModuleName, anchor);
-        session.Release(anchor);
         return info;
     }
 

@@ -240,18 +240,22 @@ public abstract class TorchUserRewardModel : IUserRewardModel, IUserStateStoreAc
     /// before the seen users' states are made).
     /// </summary>
     /// <param name="session">The training session.</param>
+    /// <param name="judge">
+    /// The population reward the fit judges the population by: trained as the anchor is, on the pairs the method trained
+    /// on (the anchor learned most of the held-out pairs the fit judges on).
+    /// </param>
     /// <param name="trainedSeenStates">The seen users' states when training learned them from the training pairs alone, else <see langword="null"/>.</param>
     /// <param name="trainFold">Trains the same method, anchored, on a subset of the users (fold number given), so new users' kappa is judged on users neither reward learned from; <see langword="null"/> keeps it in-sample.</param>
     /// <param name="cancellationToken">Cancels the fit.</param>
     internal void FitPopulationAnchor(
-        TrainingSession session, IReadOnlyList<float[]>? trainedSeenStates, Func<PreferenceDataset, int, TorchUserRewardModel>? trainFold, CancellationToken cancellationToken)
+        TrainingSession session, PopulationAnchor judge, IReadOnlyList<float[]>? trainedSeenStates, Func<PreferenceDataset, int, TorchUserRewardModel>? trainFold, CancellationToken cancellationToken)
     {
         if (_anchored is null)
         {
             return;
         }
 
-        var (anchor, metrics) = AnchorFit.Fit(_anchored, session, Info.EvidenceCapacity, trainedSeenStates, trainFold, cancellationToken);
+        var (anchor, metrics) = AnchorFit.Fit(new AnchoredMethod(_anchored.Method, judge, _anchored.Info), session, Info.EvidenceCapacity, trainedSeenStates, trainFold, cancellationToken);
         _anchored.Info = anchor;
         var merged = new Dictionary<string, double>(Info.Metrics, StringComparer.Ordinal);
         foreach (var (name, value) in metrics)

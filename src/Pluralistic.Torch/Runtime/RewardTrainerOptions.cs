@@ -80,13 +80,14 @@ public abstract record RewardTrainerOptions
     public int EvidenceCapacity { get; init; } = 20;
 
     /// <summary>
-    /// Whether a personalized method is anchored to a population reward trained beside it (a Bradley-Terry MLP):
+    /// Whether a personalized method is anchored to a population reward trained beside it (trained exactly as the
+    /// Bradley-Terry baseline is, with the run's seed, so a user given no weight of their own is scored as the baseline):
     /// a user's reward then moves from the population's only as far as the evidence weight fitted on held-out pairs
     /// allows, and a user without pairs gets the population reward. Recorded in the run's manifest, not in its
     /// options. Default <see langword="false"/> until it holds across the presets and real data (on the minority preset
     /// the minority group still loses up to 1.7 points with it; docs/architecture.md); methods that are not
     /// personalized ignore it. A method that validates on none (PAL) leaves a tenth of the pairs out of its training
-    /// when anchored, for the anchor's early stopping and fit.
+    /// when anchored, for the anchor's fit.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool PopulationAnchor { get; init; }

@@ -28,8 +28,8 @@ public sealed class TrainingSession : IDisposable
         Device = TorchRuntime.ResolveDevice(options.Device);
         // The item-disjoint split comes with the population anchor (whose fit needs held-out items); without it the
         // split is the per-user pair split runs have always had. A method that validates on none (PAL) still leaves a
-        // share of the pairs out of its training when anchored: the anchor stops early on them and its fit judges the
-        // method's seen states on them, states that never learned those pairs.
+        // share of the pairs out of its training when anchored: the anchor's fit judges the method's seen states on
+        // them, states that never learned those pairs.
         if (options.PopulationAnchor)
         {
             var methodValidates = options.ValidationFraction > 0;
@@ -90,9 +90,8 @@ public sealed class TrainingSession : IDisposable
     public const double AnchorValidationFraction = 0.1;
 
     /// <summary>
-    /// Records held out of the method's training for the population anchor alone (its early stopping and the fit of
-    /// its weights): a share of the pairs when the method is anchored and validates on none, else empty. The method
-    /// neither trains nor validates on them.
+    /// Records held out of the method's training for the population anchor's fit alone: a share of the pairs when the
+    /// method is anchored and validates on none, else empty. The method neither trains nor validates on them.
     /// </summary>
     public int[] AnchorValidationRecords { get; }
 
