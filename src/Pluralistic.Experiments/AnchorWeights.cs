@@ -6,7 +6,7 @@ namespace Pluralistic.Experiments;
 /// <summary>
 /// Says in words how far an anchored model lets a user's own reward move it from the population reward, for reports:
 /// an anchored row whose new users get no weight of their own scores them with its population reward alone, which is
-/// trained beside the method and is not the Bradley-Terry row, so its margin over BT is no personalisation.
+/// trained exactly as a Bradley-Terry row with its default options and the same seed, so for them it is that row.
 /// </summary>
 public static class AnchorWeights
 {

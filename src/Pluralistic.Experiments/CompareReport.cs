@@ -191,7 +191,7 @@ public static class CompareReport
     }
 
     // How far each anchored row lets a user's own reward move it, fitted on held-out pairs: a row whose new users get
-    // none is, for them, its population reward, which is trained beside the method and is not the BT row.
+    // none is, for them, its population reward, which is trained exactly as a BT row with its default options and the same seed.
     private static void AppendAnchorWeights(StringBuilder text, IReadOnlyList<ExperimentRow> rows)
     {
         var anchored = rows.Where(r => r.PopulationAnchor is not null).ToList();
@@ -200,12 +200,12 @@ public static class CompareReport
             return;
         }
 
-        text.AppendLine("Anchored rows (`--anchor`): how much of their own reward users keep, fitted on held-out pairs (a user with n pairs keeps n / (n + kappa) of it, moved by how badly the population explains them). Where new users keep none, their figures are the population reward's, trained beside the method, not the BT row's: a margin over BT there is no personalisation.");
+        text.AppendLine("Anchored rows (`--anchor`): how much of their own reward users keep, fitted on held-out pairs (a user with n pairs keeps n / (n + kappa) of it, moved by how badly the population explains them). Where new users keep none, their figures are the population reward's, which is trained exactly as the BT row is with its default options and the same seed: against such a BT row their margin is zero.");
         text.AppendLine();
         foreach (var row in anchored)
         {
             var anchor = row.PopulationAnchor!;
-            var population = AnchorWeights.NewUsersGetPopulationOnly(anchor) ? " — new users are scored by the population reward alone" : string.Empty;
+            var population = AnchorWeights.NewUsersGetPopulationOnly(anchor) ? " — new users are scored by the population reward alone (BT with its defaults)" : string.Empty;
             text.AppendLine(CultureInfo.InvariantCulture, $"- {row.Label}: new users {AnchorWeights.NewUsers(anchor)}, seen users {AnchorWeights.SeenUsers(anchor)}{population}.");
         }
 

@@ -13,8 +13,9 @@ public enum PopulationAnchorForm
 }
 
 /// <summary>
-/// The population anchor of a personalized model: a Bradley-Terry reward trained beside the method (its weights are
-/// part of the run's weights) and the evidence weight <c>w(n) = n / (n + kappa)</c> that says how far a user with
+/// The population anchor of a personalized model: a Bradley-Terry reward trained beside the method exactly as the
+/// Bradley-Terry baseline is trained, with the run's seed (its weights are part of the run's weights), and the
+/// evidence weight <c>w(n) = n / (n + kappa)</c> that says how far a user with
 /// <c>n</c> pairs may move from it. A user without pairs gets the population reward exactly; <see cref="Kappa"/> is
 /// fitted on held-out pairs, and may be infinite (the method's deviations did not pay: everyone gets the population
 /// reward) or 0 (they paid from the first pair).

@@ -89,7 +89,7 @@ internal sealed class RealDataSection : BenchmarkSection
                 }, null, cancellationToken).ConfigureAwait(false);
                 text.AppendLine(CultureInfo.InvariantCulture, $"#### With the population anchor (opt-in: `compare --anchor`)");
                 text.AppendLine();
-                text.AppendLine(CultureInfo.InvariantCulture, $"Every personalized method anchored to a population reward trained beside it (`RewardTrainerOptions.PopulationAnchor`), the same split and queries; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user. *Own reward kept, new / seen users*: how much of their own reward the fit lets users keep (a user with n pairs keeps n / (n + kappa)); where new users keep none (kappa infinity) they are scored by the population reward trained beside the method, which is not the BT row, and the unseen margin is no personalisation.");
+                text.AppendLine(CultureInfo.InvariantCulture, $"Every personalized method anchored to a population reward trained exactly as the BT row is (`RewardTrainerOptions.PopulationAnchor`), the same split and queries; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user. *Own reward kept, new / seen users*: how much of their own reward the fit lets users keep (a user with n pairs keeps n / (n + kappa)); where new users keep none (kappa infinity) they are scored by that population reward, which is the BT row (defaults, same seed), so their margin over BT is zero.");
                 text.AppendLine();
                 var table = new MarkdownTable()
                     .AddColumn("row")

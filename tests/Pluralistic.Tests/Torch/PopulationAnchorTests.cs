@@ -10,9 +10,10 @@ using Pluralistic.Torch;
 namespace Pluralistic.Tests.Torch;
 
 /// <summary>
-/// The population anchor: every personalized method is tied to a population reward trained beside it, with the
-/// evidence weight fitted on held-out pairs. On a population with a large shared taste and small personal deviations
-/// no method may fall below the population reward; on a strongly heterogeneous one the personal gains must remain.
+/// The population anchor: every personalized method is tied to a population reward trained beside it as BT is, with
+/// the evidence weight fitted on held-out pairs. On a population with a large shared taste and small personal
+/// deviations no method may fall below the population reward; on a strongly heterogeneous one the personal gains must
+/// remain.
 /// </summary>
 public sealed class PopulationAnchorTests
 {
