@@ -16,6 +16,7 @@ public sealed class TrainingSession : IDisposable
     private readonly HashSet<nn.Module> _released = new(ReferenceEqualityComparer.Instance);
     private PairTensors? _train;
     private PairTensors? _validation;
+    private TrainingDataInfo? _dataInfo;
 
     private TrainingSession(PreferenceDataset data, RewardTrainerOptions options)
     {
@@ -47,7 +48,6 @@ public sealed class TrainingSession : IDisposable
         // Training rows in a seeded random order, so consecutive runs of rows are random batches.
         ShuffledTrainRecords = TrainRecords.ToArray();
         new Random(Seed).Shuffle(ShuffledTrainRecords);
-        DataInfo = new TrainingDataInfo(data.ComputeFingerprint(), data.Count, data.Users.Count, data.SourcePath is null ? null : Path.GetFileName(data.SourcePath));
     }
 
     /// <summary>The training data.</summary>
@@ -106,8 +106,11 @@ public sealed class TrainingSession : IDisposable
 
     private static ValidationSplit.Split ToSplit((int[] Train, int[] Validation) split) => new(split.Train, split.Validation, []);
 
-    /// <summary>Describes the training data for the manifest.</summary>
-    public TrainingDataInfo DataInfo { get; }
+    /// <summary>
+    /// Describes the training data for the manifest (computed on first use: the population anchor's own session, which
+    /// no manifest reads, does not fingerprint the data again).
+    /// </summary>
+    public TrainingDataInfo DataInfo => _dataInfo ??= new TrainingDataInfo(Data.ComputeFingerprint(), Data.Count, Data.Users.Count, Data.SourcePath is null ? null : Path.GetFileName(Data.SourcePath));
 
     /// <summary>Time since the session started.</summary>
     public TimeSpan Elapsed => _stopwatch.Elapsed;
