@@ -200,7 +200,7 @@ public static class CompareReport
             return;
         }
 
-        text.AppendLine("Anchored rows (`--anchor`): how much of their own reward users keep, fitted on held-out pairs (a user with n pairs keeps n / (n + kappa) of it, moved by how badly the population explains them). Where new users keep none, their figures are the population reward's, which is trained exactly as the BT row is with its default options and the same seed: against such a BT row their margin is zero.");
+        text.AppendLine("Anchored rows (the default; `--anchor false` trains the methods alone): how much of their own reward users keep, fitted on held-out pairs (a user with n pairs keeps n / (n + kappa) of it, moved by how badly the population explains them). Where new users keep none, their figures are the population reward's, which is trained exactly as the BT row is with its default options and the same seed: against such a BT row their margin is zero.");
         text.AppendLine();
         foreach (var row in anchored)
         {

@@ -13,6 +13,9 @@ internal sealed class BenchmarkDocument
     private const string SectionMarker = "## ";
     private const string RerunPrefix = "- Rerun ";
 
+    /// <summary>The header's note on the change of defaults that sections measured before it predate.</summary>
+    public const string AnchorDefaultNote = "- Defaults changed 2026-12-07: personalized methods are anchored to the population reward by default (`RewardTrainerOptions.PopulationAnchor`); a section last measured before that date trained them alone, as the default was then (the sections \"Population anchor on the synthetic presets\" and \"Real data: MovieLens 100k\" show both).";
+
     private BenchmarkDocument(List<string> header, List<(string Title, string Body)> sections)
     {
         Header = header;
@@ -91,6 +94,15 @@ internal sealed class BenchmarkDocument
         var titlesNow = measured.Select(s => s.Title).ToHashSet(StringComparer.Ordinal);
         Header.RemoveAll(line => line.StartsWith(RerunPrefix, StringComparison.Ordinal) && order.Where(t => line.Contains($"\"{t}\"", StringComparison.Ordinal)).All(titlesNow.Contains));
         Header.Add(string.Create(CultureInfo.InvariantCulture, $"{RerunPrefix}{date:yyyy-MM-dd} with `{command}`: {titles} (the other sections are from the dates above)"));
+    }
+
+    /// <summary>Adds <paramref name="line"/> to the header unless it is there already.</summary>
+    public void EnsureHeaderLine(string line)
+    {
+        if (!Header.Contains(line))
+        {
+            Header.Add(line);
+        }
     }
 
     public override string ToString()

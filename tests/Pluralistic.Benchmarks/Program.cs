@@ -74,6 +74,9 @@ root.SetAction(async (parse, cancellationToken) =>
         var document = BenchmarkDocument.Parse(await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false));
         var command = $"dotnet run -c Release --project tests/Pluralistic.Benchmarks -- --sections {string.Join(',', wanted)}";
         document.Merge(measured, all.Select(s => s.Title).ToList(), command, started);
+
+        // Sections kept from before a change of defaults were measured with the old ones: the header says which change.
+        document.EnsureHeaderLine(BenchmarkDocument.AnchorDefaultNote);
         text = document.ToString();
     }
     else

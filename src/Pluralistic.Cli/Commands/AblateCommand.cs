@@ -70,7 +70,7 @@ internal static class AblateCommand
                 Device = parse.GetValue(device)!,
                 TextEmbedder = TextEmbedderKinds.Get(parse.GetValue(embedder)!).Name,
                 FewShotContextSizes = FewShotOptions.DefaultContextSizes,
-                ConfigureTrainer = parse.GetValue(anchor) ? trainer => trainer with { PopulationAnchor = true } : null,
+                ConfigureTrainer = parse.GetValue(anchor) ? null : trainer => trainer with { PopulationAnchor = false },
             };
             CliData.CheckPresets(options.Presets);
             var runs = await PopulationExperiment.RunPresetsAsync(options, quiet ? null : new ExperimentMilestones(environment.Console), cancellationToken).ConfigureAwait(false);

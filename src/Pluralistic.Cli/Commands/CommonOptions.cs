@@ -33,12 +33,14 @@ internal static class CommonOptions
     public static Option<int?> Patience() => new("--patience") { Description = "Epochs without a better validation loss before training stops (0: never stop early; default: the method's)." };
 
     /// <summary>
-    /// <c>--anchor</c>: anchor personalized methods to a population reward trained beside them as BT is
-    /// (<c>RewardTrainerOptions.PopulationAnchor</c>; opt-in, see docs/architecture.md for what it costs a minority).
+    /// <c>--anchor true|false</c>: whether personalized methods are anchored to a population reward trained beside
+    /// them as BT is (<c>RewardTrainerOptions.PopulationAnchor</c>, on by default; <c>--anchor false</c> trains the
+    /// methods alone, see docs/architecture.md for when that pays).
     /// </summary>
     public static Option<bool> Anchor() => new("--anchor")
     {
-        Description = "Anchor every personalized method to a population reward trained beside it exactly as BT is (its defaults, the same seed): a user moves from it only as far as held-out pairs show pays (opt-in).",
+        Description = "Anchor every personalized method to a population reward trained beside it exactly as BT is (its defaults, the same seed): a user moves from it only as far as held-out pairs show pays. Default true; --anchor false trains the methods alone.",
+        DefaultValueFactory = _ => true,
     };
 
     /// <summary>The value of <see cref="Patience"/>, checked: <see langword="null"/> when not given.</summary>

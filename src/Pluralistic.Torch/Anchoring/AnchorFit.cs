@@ -204,6 +204,14 @@ internal static class AnchorFit
             ["anchor_fit_loss_population"] = Math.Round(((seen.Loss(PopulationAnchorForm.Deviation, Population) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Deviation, Population) * fewShot.Count)) / total, 6),
             ["anchor_fit_loss_method"] = Math.Round(((seen.Loss(PopulationAnchorForm.Blend, MethodAlone) * seen.Count) + (fewShot.Loss(PopulationAnchorForm.Blend, MethodAlone) * fewShot.Count)) / total, 6),
         };
+
+        // A figure the fit had nothing to measure on (no new users' cases, no seen weight of their own) is left out, not
+        // written as NaN: a manifest's metrics are figures a reader can use.
+        foreach (var name in metrics.Where(m => double.IsNaN(m.Value)).Select(m => m.Key).ToList())
+        {
+            metrics.Remove(name);
+        }
+
         return (best.Info, metrics);
     }
 

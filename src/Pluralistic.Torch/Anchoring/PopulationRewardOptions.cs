@@ -26,6 +26,9 @@ internal sealed record PopulationRewardOptions : RewardTrainerOptions
         LearningRate = BaselineLearningRate;
         Epochs = BaselineEpochs;
         EarlyStoppingPatience = BaselinePatience;
+
+        // The baseline is not personalized, so it trains unanchored and splits its validation pairs as BT does.
+        PopulationAnchor = false;
     }
 
     /// <summary>The baseline's options with a run's seed, device and threads.</summary>

@@ -129,7 +129,8 @@ public abstract class TorchRewardModelKind<TOptions, TModel> : RewardModelKind
         TOptions options;
         try
         {
-            options = (TOptions)ReadOptions(manifest.Options);
+            // The options do not carry the anchor (the manifest does): read back, they say whether the run has one.
+            options = (TOptions)(ReadOptions(manifest.Options) with { PopulationAnchor = manifest.PopulationAnchor is not null });
         }
         catch (JsonException ex)
         {

@@ -149,7 +149,11 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
     {
         var info = new PopulationAnchorInfo { HiddenSizes = [PopulationRewardOptions.BaselineHiddenWidth], Kappa = 0, Form = PopulationAnchorForm.Blend };
         var (anchor, report) = PopulationRewardTraining.AsBaseline(session.Data, session.Options, shape, info.HiddenSizes, progress, cancellationToken);
-        metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
+        if (!double.IsNaN(report.ValidationAccuracy))
+        {
+            metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;
+        }
+
         metrics["anchor_epochs_run"] = report.EpochsRun;
         network.register_module(PopulationAnchor.ModuleName, anchor);
         return info;

@@ -6,7 +6,7 @@ using Pluralistic.Experiments;
 namespace Pluralistic.Benchmarks.Sections;
 
 /// <summary>
-/// The opt-in population anchor on the synthetic presets: every method trained alone and anchored on the same
+/// The population anchor (the default) on the synthetic presets: every method trained alone and anchored on the same
 /// population and pairs, the margins over BT side by side and how much of each the anchor keeps, and the worst group
 /// (the minority the anchor must not trade for the average).
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class AnchorPresetsSection : BenchmarkSection
         var anchoredRows = await Run(anchored: true).ConfigureAwait(false);
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"The accuracy section's populations and sizes (seed {context.Seed}), every method trained twice on the same pairs: alone (the default) and anchored to a population reward trained beside it (`RewardTrainerOptions.PopulationAnchor`, `train --anchor`; docs/architecture.md). Points over BT on the same pairs ± one standard error clustered by user; *kept* is the anchored seen margin as a share of the margin alone (where the margin alone is above one standard error); *worst group* is the seen users' worst group. Sixty unseen users measure a margin to about ±1 point.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"The accuracy section's populations and sizes (seed {context.Seed}), every method trained twice on the same pairs: alone (`RewardTrainerOptions.PopulationAnchor = false`, `train --anchor false`; the default until 2026-12-07) and anchored to a population reward trained beside it (the default; docs/architecture.md). Points over BT on the same pairs ± one standard error clustered by user; *kept* is the anchored seen margin as a share of the margin alone (where the margin alone is above one standard error); *worst group* is the seen users' worst group. Sixty unseen users measure a margin to about ±1 point.");
         text.AppendLine();
         var table = new MarkdownTable()
             .AddColumn("preset")

@@ -14,8 +14,8 @@ namespace Pluralistic.Benchmarks.Sections;
 /// sentence encoder; and as text again with at most <see cref="SparsePairsPerUser"/> pairs per user, the shape of a product
 /// that has asked each user little), measured as <c>pluralistic compare</c> measures a user's file: the user-level, item-disjoint split,
 /// every method with its defaults, the reference rows, seen users and new users after up to 10 context pairs, margins
-/// over BT with standard errors clustered by user; then the same split with every personalized method anchored to the
-/// population reward. Skipped with a note when no folder is given.
+/// over BT with standard errors clustered by user (the personalized methods anchored to the population reward, the
+/// default); then the same split with every personalized method alone. Skipped with a note when no folder is given.
 /// </summary>
 internal sealed class RealDataSection : BenchmarkSection
 {
@@ -38,7 +38,7 @@ internal sealed class RealDataSection : BenchmarkSection
         try
         {
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults; reference rows beside them.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults (the personalized ones anchored to the population reward); reference rows beside them.");
             text.AppendLine();
             foreach (var (vectors, maxPairsPerUser) in new (bool, int?)[] { (true, null), (false, null), (false, SparsePairsPerUser) })
             {
@@ -78,34 +78,34 @@ internal sealed class RealDataSection : BenchmarkSection
                 text.AppendLine();
                 text.AppendLine(CompareReport.Write(split.Summary, run, mainK, Path.Combine(context.DocsDirectory, "images", $"real-{form}"), $"images/real-{form}/", headingLevel: 4));
 
-                // The same split once more with every personalized method anchored to the population reward (opt-in).
-                context.Log($"  real data ({form}): anchored");
-                var anchored = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
+                // The same split once more with every personalized method alone (the default until 2026-12-07).
+                context.Log($"  real data ({form}): methods alone");
+                var alone = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
                 {
                     Seed = context.Seed,
                     ContextPairs = mainK,
                     Device = "cpu",
-                    ConfigureTrainer = options => options with { PopulationAnchor = true },
+                    ConfigureTrainer = options => options with { PopulationAnchor = false },
                 }, null, cancellationToken).ConfigureAwait(false);
-                text.AppendLine(CultureInfo.InvariantCulture, $"#### With the population anchor (opt-in: `compare --anchor`)");
+                text.AppendLine(CultureInfo.InvariantCulture, $"#### The methods alone, without the population anchor (`compare --anchor false`)");
                 text.AppendLine();
-                text.AppendLine(CultureInfo.InvariantCulture, $"Every personalized method anchored to a population reward trained exactly as the BT row is (`RewardTrainerOptions.PopulationAnchor`), the same split and queries; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user. *Own reward kept, new / seen users*: how much of their own reward the fit lets users keep (a user with n pairs keeps n / (n + kappa)); where new users keep none (kappa infinity) they are scored by that population reward, which is the BT row (defaults, same seed), so their margin over BT is zero.");
+                text.AppendLine(CultureInfo.InvariantCulture, $"The rows above are anchored (the default, `RewardTrainerOptions.PopulationAnchor`): each personalized method tied to a population reward trained exactly as the BT row is, a user moving from it only as far as the fitted weight allows (listed under the results). Here the same split and queries with every personalized method trained alone, as the default was until 2026-12-07; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user.");
                 text.AppendLine();
                 var table = new MarkdownTable()
                     .AddColumn("row")
                     .AddColumn("seen", ColumnAlignment.Right)
                     .AddColumn(string.Create(CultureInfo.InvariantCulture, $"unseen, k = {mainK}"), ColumnAlignment.Right)
                     .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / unseen k = {mainK}"), ColumnAlignment.Right)
-                    .AddColumn("own reward kept, new / seen users")
+                    .AddColumn("log-loss (seen)", ColumnAlignment.Right)
                     .AddColumn("train s", ColumnAlignment.Right);
-                foreach (var row in anchored.Rows)
+                foreach (var row in alone.Rows)
                 {
                     table.AddRow(
-                        row.IsBaseline ? row.Model : $"{row.Model} + anchor",
+                        row.IsBaseline ? row.Model : $"{row.Model} alone",
                         MetricsFormat.Percent(row.Seen.Accuracy),
                         MetricsFormat.Percent(row.Unseen.Accuracy),
                         row.SeenOverBaseline is null || row.UnseenOverBaseline is null || row.IsBaseline ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
-                        row.PopulationAnchor is { } weights ? $"{AnchorWeights.NewUsers(weights)} / {AnchorWeights.SeenUsers(weights)}" : MetricsFormat.Missing,
+                        MetricsFormat.Number(row.Seen.LogLoss, 3),
                         MetricsFormat.Number(row.TrainSeconds, 1));
                 }
 

@@ -60,11 +60,11 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
     }
 
     [Fact]
-    public async Task Anchor_trains_an_anchored_run_that_records_its_fit_and_evaluates_and_without_it_the_method_stands_alone()
+    public async Task Train_anchors_by_default_records_the_fit_and_evaluates_and_anchor_false_leaves_the_method_alone()
     {
         var anchoredRun = Path.Combine(workspace.Root, "run-pal-anchored");
         var train = await CliRunner.RunAsync(
-            "train", "--model", "pal", "--anchor", "--data", workspace.Train, "--out", anchoredRun, "--seed", "1", "--epochs", "3", "--json");
+            "train", "--model", "pal", "--data", workspace.Train, "--out", anchoredRun, "--seed", "1", "--epochs", "3", "--json");
         Assert.True(train.ExitCode == 0, train.Error);
         using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(anchoredRun, "manifest.json"))))
         {
@@ -80,7 +80,7 @@ public class CliMethodFlagTests(CliWorkspace workspace) : IClassFixture<CliWorks
 
         var aloneRun = Path.Combine(workspace.Root, "run-pal-alone");
         var alone = await CliRunner.RunAsync(
-            "train", "--model", "pal", "--data", workspace.Train, "--out", aloneRun, "--seed", "1", "--epochs", "3", "--json");
+            "train", "--model", "pal", "--anchor", "false", "--data", workspace.Train, "--out", aloneRun, "--seed", "1", "--epochs", "3", "--json");
         Assert.True(alone.ExitCode == 0, alone.Error);
         using var aloneManifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(aloneRun, "manifest.json")));
         Assert.False(aloneManifest.RootElement.TryGetProperty("population_anchor", out var none) && none.ValueKind != JsonValueKind.Null);

@@ -72,17 +72,17 @@ public class CompareCommandTests
     }
 
     [Fact]
-    public async Task Compare_with_the_anchor_says_how_much_of_their_own_reward_each_anchored_row_lets_users_keep()
+    public async Task Compare_anchors_by_default_says_how_much_of_their_own_reward_each_row_lets_users_keep_and_anchor_false_trains_alone()
     {
         using var directory = new TempDirectory();
         var (data, output) = await RatedItemsFileAsync(directory);
 
         var run = await CliRunner.RunAsync(
-            "compare", "--data", data, "--models", "bt,pal", "--references", "none", "--anchor", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output);
+            "compare", "--data", data, "--models", "bt,pal", "--references", "none", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output);
 
         Assert.True(run.ExitCode == 0, run.Error);
         var report = await File.ReadAllTextAsync(Path.Combine(output, "compare.md"));
-        Assert.Contains("Anchored rows (`--anchor`)", report, StringComparison.Ordinal);
+        Assert.Contains("Anchored rows (the default; `--anchor false` trains the methods alone)", report, StringComparison.Ordinal);
 
         // One line per anchored row (BT has no anchor), naming both weights as the fit left them.
         var lines = report.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal) && l.Contains(" new users ", StringComparison.Ordinal)).ToList();
@@ -90,6 +90,14 @@ public class CompareCommandTests
         Assert.StartsWith("- pal: new users ", line, StringComparison.Ordinal);
         Assert.Matches(@"new users (kappa [0-9.]+|none \(kappa infinity\)), seen users (kappa [0-9.]+|none \(kappa infinity\)|weight [0-9.]+)", line);
         Assert.Equal(line.Contains("new users none (kappa infinity)", StringComparison.Ordinal), line.Contains("scored by the population reward alone", StringComparison.Ordinal));
+
+        // --anchor false: the methods alone, so no row has weights to list.
+        var alone = await CliRunner.RunAsync(
+            "compare", "--data", data, "--models", "bt,pal", "--references", "none", "--anchor", "false", "--epochs", "3", "--patience", "2", "--context-pairs", "1,5", "--device", "cpu", "--threads", "1", "--out", output);
+        Assert.True(alone.ExitCode == 0, alone.Error);
+        var aloneReport = await File.ReadAllTextAsync(Path.Combine(output, "compare.md"));
+        Assert.DoesNotContain("Anchored rows", aloneReport, StringComparison.Ordinal);
+        Assert.Contains("| pal ", aloneReport, StringComparison.Ordinal);
     }
 
     // Thirty users rating items with a shared quality and personal tastes, and where the report goes.

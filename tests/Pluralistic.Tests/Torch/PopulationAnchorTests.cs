@@ -130,6 +130,9 @@ public sealed class PopulationAnchorTests
         Assert.True(seenPopulation is > 0.3 and < 0.65, Describe(model));
         Assert.True(seenMethod > seenPopulation + 0.04, Describe(model));
 
+        // A figure the fit had nothing to measure on is left out of the manifest, never written as NaN.
+        Assert.All(metrics, m => Assert.False(double.IsNaN(m.Value), $"{m.Key} is NaN"));
+
         // Few-shot states are inferred from 1-20 pairs: reported beside them, each a share of the pairs.
         Assert.InRange(metrics["anchor_fit_few_shot_accuracy_population"], 0, 1);
         Assert.InRange(metrics["anchor_fit_few_shot_accuracy_method"], 0, 1);

@@ -26,7 +26,8 @@ public static class DpaSmall
 /// <summary>A small directions population (ratings on three named objectives) and the models trained on it once.</summary>
 public sealed class DpaDirectionsFixture : IDisposable
 {
-    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu" };
+    // The method alone: these fixtures test its own mechanics (the anchor, the default, has PopulationAnchorTests).
+    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu", PopulationAnchor = false };
 
     public DpaDirectionsFixture()
     {
@@ -60,7 +61,8 @@ public sealed class DpaDirectionsFixture : IDisposable
 /// <summary>The small groups population (no ratings): DPA in latent-objective mode and the baseline, trained once.</summary>
 public sealed class DpaLatentFixture : IDisposable
 {
-    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu" };
+    // The method alone: these fixtures test its own mechanics (the anchor, the default, has PopulationAnchorTests).
+    public static readonly DpaOptions Options = new() { Seed = 1, Device = "cpu", PopulationAnchor = false };
 
     public DpaLatentFixture()
     {

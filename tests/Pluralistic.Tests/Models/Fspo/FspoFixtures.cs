@@ -13,7 +13,8 @@ namespace Pluralistic.Tests.Models.Fspo;
 public abstract class FspoFixture : IDisposable
 {
     /// <summary>Test-scale options: the defaults with a fixed seed, the CPU, one libtorch thread and 60 epochs.</summary>
-    public static readonly FspoOptions Options = new() { Seed = 1, Device = "cpu", Threads = 1, Epochs = 60 };
+    // The method alone: these fixtures test its own mechanics (the anchor, the default, has PopulationAnchorTests).
+    public static readonly FspoOptions Options = new() { Seed = 1, Device = "cpu", Threads = 1, Epochs = 60, PopulationAnchor = false };
 
     public static readonly int[] Shots = [1, 2, 5, 10];
 

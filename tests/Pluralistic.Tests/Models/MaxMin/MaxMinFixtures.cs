@@ -10,7 +10,8 @@ namespace Pluralistic.Tests.Models.MaxMin;
 /// </summary>
 public sealed class MinorityFixture : IDisposable
 {
-    public static readonly MaxMinOptions Options = new() { Seed = 1, Device = "cpu", Groups = 2 };
+    // The method alone: these fixtures test its own mechanics (the anchor, the default, has PopulationAnchorTests).
+    public static readonly MaxMinOptions Options = new() { Seed = 1, Device = "cpu", Groups = 2, PopulationAnchor = false };
 
     public MinorityFixture()
     {

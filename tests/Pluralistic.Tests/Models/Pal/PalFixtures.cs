@@ -5,7 +5,10 @@ using Pluralistic.Tests.Support;
 
 namespace Pluralistic.Tests.Models.Pal;
 
-/// <summary>A PAL model, the baseline trained on the same pairs, and the population they came from.</summary>
+/// <summary>
+/// A PAL model, the baseline trained on the same pairs, and the population they came from. The model is PAL alone: these
+/// fixtures test its own mechanics (the anchor, the default, has PopulationAnchorTests).
+/// </summary>
 public abstract class PalFixture : IDisposable
 {
     protected PalFixture(SyntheticPopulationOptions population, PalOptions options, bool withBaseline)
@@ -70,7 +73,7 @@ public sealed class PalGroupsFixture() : PalFixture(
         UnseenPairsPerUser = 30,
         ResponseDimension = 16,
     },
-    new PalOptions { Seed = 1, Device = "cpu", Threads = 1 },
+    new PalOptions { Seed = 1, Device = "cpu", Threads = 1, PopulationAnchor = false },
     withBaseline: true);
 
 /// <summary>PAL-A on the small groups population of the other tests (fast; for behaviour, not accuracy).</summary>
@@ -86,7 +89,7 @@ public sealed class PalVariantAFixture() : PalFixture(
         UnseenPairsPerUser = 20,
         ResponseDimension = 16,
     },
-    new PalOptions { Variant = PalVariant.A, Prototypes = 6, Epochs = 10, Seed = 1, Device = "cpu", Threads = 1 },
+    new PalOptions { Variant = PalVariant.A, Prototypes = 6, Epochs = 10, Seed = 1, Device = "cpu", Threads = 1, PopulationAnchor = false },
     withBaseline: false);
 
 /// <summary>
@@ -109,7 +112,7 @@ public sealed class PalMixtureFixture : PalFixture
                 UnseenPairsPerUser = 30,
                 ResponseDimension = 16,
             },
-            new PalOptions { Seed = 1, Device = "cpu", Threads = 1 },
+            new PalOptions { Seed = 1, Device = "cpu", Threads = 1, PopulationAnchor = false },
             withBaseline: true)
     {
         VariantA = new PalTrainer(Options with { Variant = PalVariant.A }).Fit(Train);
