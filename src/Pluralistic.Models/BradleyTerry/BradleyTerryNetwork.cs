@@ -27,5 +27,5 @@ internal sealed class BradleyTerryNetwork : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts) =>
-        head.call(prompts is null ? responses : cat([responses, prompts], dim: -1)).squeeze(-1);
+        head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
 }

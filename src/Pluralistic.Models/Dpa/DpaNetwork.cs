@@ -99,7 +99,7 @@ internal sealed class DpaNetwork : nn.Module<Tensor, Tensor?, Tensor>
     /// </summary>
     public Tensor Features(Tensor responses, Tensor? prompts)
     {
-        var x = prompts is null ? responses : cat([responses, prompts], dim: -1);
+        var x = RewardInputs.Of(responses, prompts);
         x = (x - input_mean) / input_std;
         return features is null ? x : features.call(x);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pluralistic.Torch;
+using Pluralistic.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Dpa;
@@ -240,7 +241,7 @@ public sealed class DpaTrainer(DpaOptions? options = null) : TorchRewardTrainer<
         using var scope = NewDisposeScope();
         var train = session.Train;
         var responses = cat([train.Chosen, train.Rejected]);
-        var inputs = train.Prompts is null ? responses : cat([responses, cat([train.Prompts, train.Prompts])], dim: 1);
+        var inputs = RewardInputs.Of(responses, train.Prompts is null ? null : cat([train.Prompts, train.Prompts]));
         network.SetInputStatistics(inputs.mean([0]), inputs.std(0));
     }
 

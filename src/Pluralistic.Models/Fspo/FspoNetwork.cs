@@ -94,7 +94,7 @@ internal sealed class FspoNetwork : nn.Module
         }
 
         // The pairs' projection does not depend on the summary: computed once for every step, padding left out.
-        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
+        var pairs = new PackedContextPairs(head, RewardInputs.Of(chosen, prompts), RewardInputs.Of(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
         return adaptation.Refine(summaries, pairs.Margins, weights, differentiable);
     }
 
@@ -105,16 +105,14 @@ internal sealed class FspoNetwork : nn.Module
     /// <param name="summaries">[..., S], broadcastable against the pairs' leading dimensions.</param>
     /// <returns>The broadcast leading shape.</returns>
     public Tensor Margins(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor summaries) =>
-        head.Margins(head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts)), summaries);
+        head.Margins(head.ProjectPairs(RewardInputs.Of(chosen, prompts), RewardInputs.Of(rejected, prompts)), summaries);
 
     /// <summary>The population summary [S] (cold start, and where adaptation starts without a set encoder).</summary>
     public Tensor EmptySummary => empty;
 
     /// <summary>Rewards with broadcasting: responses [..., d] (prompts [..., dp]) and summaries [..., S] give [...].</summary>
-    public Tensor Rewards(Tensor responses, Tensor? prompts, Tensor summaries) => head.call(Inputs(responses, prompts), summaries);
+    public Tensor Rewards(Tensor responses, Tensor? prompts, Tensor summaries) => head.call(RewardInputs.Of(responses, prompts), summaries);
 
     /// <summary>Every response for every summary: [M, d] x [N, S] -> [M, N].</summary>
-    public Tensor RewardMatrix(Tensor responses, Tensor? prompts, Tensor summaries) => head.Matrix(Inputs(responses, prompts), summaries);
-
-    private static Tensor Inputs(Tensor responses, Tensor? prompts) => prompts is null ? responses : cat([responses, prompts], dim: -1);
+    public Tensor RewardMatrix(Tensor responses, Tensor? prompts, Tensor summaries) => head.Matrix(RewardInputs.Of(responses, prompts), summaries);
 }

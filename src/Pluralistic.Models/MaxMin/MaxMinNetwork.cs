@@ -53,7 +53,7 @@ internal sealed class MaxMinNetwork : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>Every head's reward of responses [B, d] (with prompts [B, dp]) as [B, K].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts)
     {
-        var x = prompts is null ? responses : cat([responses, prompts], dim: -1);
+        var x = RewardInputs.Of(responses, prompts);
         var rewards = heads.call(x);
         return parallel ? rewards.squeeze(-1) : rewards;
     }

@@ -99,7 +99,7 @@ internal sealed class PalNetwork : nn.Module
     {
         if (Variant == PalVariant.A)
         {
-            return new ResponseSide(projector.call(prompts is null ? responses : cat([responses, prompts], dim: -1)), null, null);
+            return new ResponseSide(projector.call(RewardInputs.Of(responses, prompts)), null, null);
         }
 
         var y = nn.functional.normalize(projector.call(responses), p: 2, dim: -1);

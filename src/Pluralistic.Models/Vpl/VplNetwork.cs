@@ -112,7 +112,7 @@ internal sealed class VplNetwork : nn.Module
         }
 
         // The pairs' projection does not depend on the latent: computed once for every step, padding left out.
-        var pairs = new PackedContextPairs(head, Inputs(chosen, prompts), Inputs(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
+        var pairs = new PackedContextPairs(head, RewardInputs.Of(chosen, prompts), RewardInputs.Of(rejected, prompts), weights, adaptation.TracksProjection(differentiable));
         return adaptation.Refine(mean, m => pairs.Margins(Latent(m, logVariance, null)), weights, differentiable);
     }
 
@@ -123,7 +123,7 @@ internal sealed class VplNetwork : nn.Module
     /// <param name="latents">[..., latent], broadcastable against the pairs' leading dimensions.</param>
     /// <returns>The broadcast leading shape.</returns>
     public Tensor Margins(Tensor chosen, Tensor rejected, Tensor? prompts, Tensor latents) =>
-        head.Margins(head.ProjectPairs(Inputs(chosen, prompts), Inputs(rejected, prompts)), latents);
+        head.Margins(head.ProjectPairs(RewardInputs.Of(chosen, prompts), RewardInputs.Of(rejected, prompts)), latents);
 
     /// <summary>
     /// The latent that conditions the reward: the mean, or a reparameterised sample when <paramref name="noise"/> is
@@ -151,14 +151,8 @@ internal sealed class VplNetwork : nn.Module
     public static Tensor KlToPrior(Tensor mean, Tensor logVariance) =>
         (logVariance.exp().Plus(mean.Squared()).sub(ScalarCache.Of(1L)) - logVariance).sum(-1).mul(ScalarCache.Of(0.5));
 
-    /// <summary>The reward head's input: responses, with their prompts when present.</summary>
-    /// <param name="responses">[..., d].</param>
-    /// <param name="prompts">[..., dp] or <see langword="null"/>.</param>
-    /// <returns>[..., d + dp].</returns>
-    public static Tensor Inputs(Tensor responses, Tensor? prompts) => prompts is null ? responses : cat([responses, prompts], dim: -1);
-
     /// <summary>Raw rewards with broadcasting: inputs [..., d + dp] and latents [..., latent] give [...].</summary>
-    /// <param name="inputs">[..., d + dp] (<see cref="Inputs"/>).</param>
+    /// <param name="inputs">[..., d + dp] (<see cref="RewardInputs.Of"/>).</param>
     /// <param name="latents">[..., latent], broadcastable against the inputs' leading dimensions.</param>
     /// <returns>The broadcast leading shape.</returns>
     public Tensor Rewards(Tensor inputs, Tensor latents) => head.call(inputs, latents);
@@ -176,14 +170,14 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[M, N].</returns>
     public Tensor ScoreMatrix(Tensor responses, Tensor? prompts, Tensor latents)
     {
-        var rewards = RewardMatrix(Inputs(responses, prompts), latents);
+        var rewards = RewardMatrix(RewardInputs.Of(responses, prompts), latents);
         if (!ScalesRewards)
         {
             return rewards;
         }
 
         // Win probability against every reference response, for each user: [M, N] vs [R, N].
-        var reference = RewardMatrix(Inputs(referenceResponses!, referencePrompts), latents);
+        var reference = RewardMatrix(RewardInputs.Of(referenceResponses!, referencePrompts), latents);
         var m = rewards.shape[0];
         var n = rewards.shape[1];
         var rows = Math.Max(1, GridBudget / Math.Max(n * reference.shape[0], 1));
@@ -205,13 +199,13 @@ internal sealed class VplNetwork : nn.Module
     /// <returns>[B].</returns>
     public Tensor ScoreRows(Tensor responses, Tensor? prompts, Tensor latents)
     {
-        var rewards = Rewards(Inputs(responses, prompts), latents);
+        var rewards = Rewards(RewardInputs.Of(responses, prompts), latents);
         if (!ScalesRewards)
         {
             return rewards;
         }
 
-        var referenceInputs = Inputs(referenceResponses!, referencePrompts);
+        var referenceInputs = RewardInputs.Of(referenceResponses!, referencePrompts);
         var b = rewards.shape[0];
         var rows = Math.Max(1, GridBudget / Math.Max(referenceInputs.shape[0] * HeadWidth, 1));
         var parts = new List<Tensor>();

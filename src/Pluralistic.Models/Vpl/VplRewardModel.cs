@@ -1,5 +1,6 @@
 using Pluralistic.Torch;
 using Pluralistic.Torch.Managed;
+using Pluralistic.Torch.Modules;
 using static TorchSharp.torch;
 
 namespace Pluralistic.Models.Vpl;
@@ -149,8 +150,8 @@ public sealed class VplRewardModel : TorchUserRewardModel, IUserPosterior, IActi
         var logVariance = stateTensor.narrow(1, latent, latent);
         var latents = _network.Latent(mean.expand(samples, latent), logVariance.expand(samples, latent), tensor(noise, [samples, latent], ScalarType.Float32, Device));
         var prompts = dp == 0 ? null : PairTensors.ToTensor(candidates.PromptVectors, [n, dp], Device);
-        var a = _network.RewardMatrix(VplNetwork.Inputs(PairTensors.ToTensor(candidates.ChosenVectors, [n, d], Device), prompts), latents);
-        var b = _network.RewardMatrix(VplNetwork.Inputs(PairTensors.ToTensor(candidates.RejectedVectors, [n, d], Device), prompts), latents);
+        var a = _network.RewardMatrix(RewardInputs.Of(PairTensors.ToTensor(candidates.ChosenVectors, [n, d], Device), prompts), latents);
+        var b = _network.RewardMatrix(RewardInputs.Of(PairTensors.ToTensor(candidates.RejectedVectors, [n, d], Device), prompts), latents);
         var p = (a - b).sigmoid().clamp(ScalarCache.Of(1e-6), ScalarCache.Of(1 - 1e-6));
         var entropyOfMean = Entropy(p.mean([1]));
         var meanEntropy = Entropy(p).mean([1]);

@@ -28,7 +28,7 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
     public override Tensor forward(Tensor responses, Tensor? prompts) =>
-        head.call(prompts is null ? responses : cat([responses, prompts], dim: -1)).squeeze(-1);
+        head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
 
     /// <summary>Builds the anchor described by <paramref name="info"/> and registers it under <paramref name="network"/>.</summary>
     public static PopulationAnchor Attach(nn.Module network, ModelShape shape, PopulationAnchorInfo info)

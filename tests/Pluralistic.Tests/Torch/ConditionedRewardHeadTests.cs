@@ -81,7 +81,7 @@ public class ConditionedRewardHeadTests
         using var noGrad = no_grad();
         var latents = network.StateLatent(states);
 
-        var naive = Naive(network, "head.", VplNetwork.Inputs(responses, prompts), latents, Activation.Gelu);
+        var naive = Naive(network, "head.", RewardInputs.Of(responses, prompts), latents, Activation.Gelu);
         Assert.True(MaxDifference(network.ScoreMatrix(responses, prompts, latents), naive) < Tolerance);
 
         // Row i under state i, for the first 40 responses.
