@@ -114,7 +114,7 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
 
     /// <inheritdoc />
     public IManagedScorer? CreateManagedScorer() =>
-        method.CreateManagedScorer() is { } own ? new ManagedAnchoredScorer(own, anchor.Head, method.ColdStartState()) : null;
+        method.CreateManagedScorer() is { } own ? new ManagedAnchoredScorer(own, anchor.Head, method.ColdStartState(), anchor.ItemEffects) : null;
 
     /// <summary>The method's cold-start state as [rows, S] on <paramref name="device"/>.</summary>
     public Tensor ColdTensor(Device device, long rows) =>

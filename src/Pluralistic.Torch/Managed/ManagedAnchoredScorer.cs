@@ -11,16 +11,19 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
     private readonly IManagedScorer _method;
     private readonly ManagedSequence _anchor;
     private readonly float[] _cold;
+    private readonly ItemEffects? _items;
 
     /// <summary>Compiles the anchor beside the method's own managed scorer.</summary>
     /// <param name="method">The method's managed scorer.</param>
     /// <param name="anchor">The population reward's head.</param>
     /// <param name="coldStart">The method's cold-start state.</param>
-    public ManagedAnchoredScorer(IManagedScorer method, Mlp anchor, float[] coldStart)
+    /// <param name="items">The population reward's item effects, or <see langword="null"/>.</param>
+    public ManagedAnchoredScorer(IManagedScorer method, Mlp anchor, float[] coldStart, ItemEffects? items)
     {
         _method = method;
         _anchor = ManagedSequence.Compile(anchor);
         _cold = coldStart;
+        _items = items;
     }
 
     /// <inheritdoc />
@@ -51,6 +54,7 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
             _method.ScoreMatrix(responses, prompts, m, own.AsSpan(0, n * size), n, destination);
             _method.ScoreMatrix(responses, prompts, m, _cold, 1, cold.AsSpan(0, m));
             _anchor.Forward(inputs, m, population.AsSpan(0, m), scratch);
+            _items?.Add(responses, m == 0 ? 0 : responses.Length / m, population.AsSpan(0, m));
             for (var u = 0; u < n; u++)
             {
                 var a = states[(u * StateSize) + size];
