@@ -91,6 +91,41 @@ public sealed class ItemEffectsTests
         }
     }
 
+    [Theory]
+    [InlineData("dpa")]
+    [InlineData("pal")]
+    public async Task Every_user_gets_the_item_effect_once_whatever_weight_of_their_own_they_keep(string kind)
+    {
+        // A seen user's state with the anchor's columns (a, b, c) set to every kind of user: cold (1, 0, 0), blended
+        // with a quarter or most of their own reward (0.75, 0.25, 0) and (0.2, 0.8, 0), a deviation (1, 0.5, 0.5) and an
+        // explicit direction (0, 1, 0). A training item against the same item moved by 1e-4 (no longer a training item,
+        // every network's reward all but equal): the difference is the item's effect, the same for every one of them.
+        var (train, _, _) = Catalogue(seed: 4);
+        using var model = Train(kind, train, anchored: true);
+        Assert.True(model.Info.ItemEffects > 0, $"{kind}: no item effects");
+        var seen = (await model.UserStates.GetManyAsync([train.Users[0]])).Values.Single();
+        float[][] columns = [[1, 0, 0], [0.75f, 0.25f, 0], [0.2f, 0.8f, 0], [1, 0.5f, 0.5f], [0, 1, 0]];
+        var users = columns.Select((_, i) => new UserId($"weights {i}")).ToList();
+        await model.UserStates.UpsertManyAsync(columns.Select((c, i) => seen with { User = users[i], Vector = (float[])[.. seen.Vector.Span[..^3], .. c] }));
+
+        var items = Enumerable.Range(0, 6).Select(i => train.ChosenVectors.Slice(i * Dimension, Dimension).ToArray()).ToArray();
+        float[] flat = [.. items.SelectMany(x => x), .. items.SelectMany(x => (float[])[x[0] + 1e-4f, .. x[1..]])];
+        foreach (var managed in new[] { true, false })
+        {
+            var scores = (await model.ScoreCoreAsync(users, new ResponseBatch(flat, Dimension), ScoringOptions.Default, managed, CancellationToken.None)).Values.ToArray();
+            var n = users.Count;
+            var effects = new List<double>();
+            for (var i = 0; i < items.Length; i++)
+            {
+                var differences = Enumerable.Range(0, n).Select(u => scores[(i * n) + u] - scores[((i + items.Length) * n) + u]).ToArray();
+                Assert.True(differences.Max() - differences.Min() < 0.01, $"{kind} ({(managed ? "managed" : "libtorch")}): item {i}'s effect differs across users: {string.Join(", ", differences.Select(d => d.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))}");
+                effects.Add(differences.Average());
+            }
+
+            Assert.Contains(effects, e => Math.Abs(e) > 0.05);
+        }
+    }
+
     private static TorchUserRewardModel Train(string kind, PreferenceDataset train, bool anchored)
     {
         var method = RewardModelKinds.BuiltIn.Get(kind);
