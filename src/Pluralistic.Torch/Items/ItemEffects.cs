@@ -5,9 +5,10 @@ namespace Pluralistic.Torch;
 /// <summary>
 /// Per-item effects of the population reward on catalogue data: a learned offset for every item the training pairs
 /// of at least two users show (an item is its response vector, <see cref="ItemKeys"/>), added to the reward wherever
-/// that exact item is scored, and 0 for any other response (a new reply, a new film). Features say what a film is; two films alike in every feature still differ
-/// in how well they are made, which only the ratings of the many users who saw them tell. Fitted after the reward's
-/// network (<see cref="ItemEffectsFit"/>); its keys and offsets are buffers, so they travel in the run's weights file.
+/// that exact item is scored, and 0 for any other response (a new reply, a new film). Features say what a film is;
+/// two films alike in every feature still differ in how well they are made, which only the ratings of the many users
+/// who saw them tell. Fitted after the reward's network (<see cref="ItemEffectsFit"/>); its keys and offsets are
+/// buffers, so they travel in the run's weights file.
 /// </summary>
 internal sealed class ItemEffects : nn.Module<Tensor, Tensor>
 {
