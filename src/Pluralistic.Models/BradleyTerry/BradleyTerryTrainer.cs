@@ -25,12 +25,16 @@ public sealed class BradleyTerryTrainer(BradleyTerryOptions? options = null)
             report = TrainingLoop.Run(new Objective(network, session, options), options, "train", progress, cancellationToken);
         }
 
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        ItemEffectsFit.Attach(network, data, session.TrainRecords, session.ValidationRecords, session.Device, metrics);
         var (mean, std) = RewardStatistics(network, data);
+        metrics["reward_mean"] = mean;
+        metrics["reward_std"] = std;
         return new TrainedPopulation<BradleyTerryOptions>
         {
             Network = network,
             Report = report,
-            Metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["reward_mean"] = mean, ["reward_std"] = std },
+            Metrics = metrics,
             SeenUserStates = data.Users.Select(_ => Array.Empty<float>()).ToList(),
         };
     }

@@ -325,10 +325,15 @@ internal static class AnchorFit
             var population = Margin(anchored.Anchor.call(pairs.Chosen, pairs.Prompts), anchored.Anchor.call(pairs.Rejected, pairs.Prompts));
             var own = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, states), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, states));
             var coldMargin = Margin(anchored.Method.ScoreRows(pairs.Chosen, pairs.Prompts, cold), anchored.Method.ScoreRows(pairs.Rejected, pairs.Prompts, cold));
+
+            // The item effects count once for every user (AnchoredMethod): in the population's margin, and beside the
+            // method's own margins, so that a + b - c of them always remains.
+            var items = anchored.Anchor.ItemEffects is { } effects ? Margin(effects.call(pairs.Chosen), effects.call(pairs.Rejected)) : null;
             for (var i = 0; i < chunk.Length; i++)
             {
                 var evidence = evidenceOf(chunk[i]);
-                cases.Add(population[i], own[i], coldMargin[i], evidence.Pairs, evidence.Loss, userOf[chunk[i]]);
+                var item = items?[i] ?? 0;
+                cases.Add(population[i], own[i] + item, coldMargin[i] + item, evidence.Pairs, evidence.Loss, userOf[chunk[i]]);
             }
         }
     }

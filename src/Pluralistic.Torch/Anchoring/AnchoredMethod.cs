@@ -8,7 +8,9 @@ namespace Pluralistic.Torch;
 /// <c>a r_pop(x) + b r_method(x; s) - c r_method(x; cold)</c>. Users with evidence get (1, w, w) in the
 /// <see cref="PopulationAnchorForm.Deviation"/> form and (1 - w, w, 0) in the <see cref="PopulationAnchorForm.Blend"/>
 /// form, with <c>w = n / (n + kappa)</c> for the n pairs their state was inferred from; cold users get (1, 0, 0), the
-/// population reward exactly; explicit directions get (0, 1, 0), the method's own reward.
+/// population reward exactly; explicit directions get (0, 1, 0), the method's own reward. On catalogue data the
+/// population reward's item effects are added to every user's reward in full, whatever the weights (see
+/// <see cref="ItemEffects"/>).
 /// </summary>
 /// <param name="method">The method's own hooks.</param>
 /// <param name="anchor">The population reward.</param>
@@ -63,7 +65,8 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
         var own = method.ScoreMatrix(responses, prompts, states.narrow(1, 0, size));
         var cold = method.ScoreMatrix(responses, prompts, ColdTensor(states.device, 1));
         var population = anchor.call(responses, prompts).unsqueeze(1);
-        return population.mul(states.select(1, size).unsqueeze(0)).Plus(own.mul(states.select(1, size + 1).unsqueeze(0))).Plus(cold.mul(states.select(1, size + 2).unsqueeze(0)).neg());
+        var scores = population.mul(states.select(1, size).unsqueeze(0)).Plus(own.mul(states.select(1, size + 1).unsqueeze(0))).Plus(cold.mul(states.select(1, size + 2).unsqueeze(0)).neg());
+        return anchor.ItemEffects is { } items ? scores.Plus(items.call(responses).unsqueeze(1).mul(OwnShare(states).unsqueeze(0))) : scores;
     }
 
     /// <inheritdoc />
@@ -73,8 +76,17 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
         var own = method.ScoreRows(responses, prompts, states.narrow(1, 0, size));
         var cold = method.ScoreRows(responses, prompts, ColdTensor(states.device, states.shape[0]));
         var population = anchor.call(responses, prompts);
-        return population.mul(states.select(1, size)).Plus(own.mul(states.select(1, size + 1))).Plus(cold.mul(states.select(1, size + 2)).neg());
+        var scores = population.mul(states.select(1, size)).Plus(own.mul(states.select(1, size + 1))).Plus(cold.mul(states.select(1, size + 2)).neg());
+        return anchor.ItemEffects is { } items ? scores.Plus(items.call(responses).mul(OwnShare(states))) : scores;
     }
+
+    /// <summary>
+    /// b - c of every state: the weight the population's item effects get on top of the population reward's share.
+    /// No method models which item a response is, so the effects belong to every user in full: with the population
+    /// reward's own share a, a user's reward holds them (a + b - c) = 1 times in both forms, and the method's own
+    /// reward (explicit directions) holds them once as well.
+    /// </summary>
+    private Tensor OwnShare(Tensor states) => states.select(1, method.StateSize + 1).sub(states.select(1, method.StateSize + 2));
 
     /// <inheritdoc />
     public float[][] InferStates(IReadOnlyList<PreferenceDataset> evidence, CancellationToken cancellationToken)
@@ -114,7 +126,7 @@ internal sealed class AnchoredMethod(ITorchMethodHooks method, PopulationAnchor 
 
     /// <inheritdoc />
     public IManagedScorer? CreateManagedScorer() =>
-        method.CreateManagedScorer() is { } own ? new ManagedAnchoredScorer(own, anchor.Head, method.ColdStartState()) : null;
+        method.CreateManagedScorer() is { } own ? new ManagedAnchoredScorer(own, anchor.Head, method.ColdStartState(), anchor.ItemEffects) : null;
 
     /// <summary>The method's cold-start state as [rows, S] on <paramref name="device"/>.</summary>
     public Tensor ColdTensor(Device device, long rows) =>

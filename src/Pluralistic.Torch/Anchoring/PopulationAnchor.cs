@@ -9,12 +9,13 @@ namespace Pluralistic.Torch;
 /// <see cref="ModuleName"/>, so its weights travel in the run's weights file under their own keys and the method's
 /// keys are unchanged.
 /// </summary>
-internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
+internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>, IItemEffectsHost
 {
     /// <summary>The submodule name (the prefix of its keys in the weights file).</summary>
     public const string ModuleName = "population_anchor";
 
     private readonly Mlp head;
+    private ItemEffects? itemEffects;
 
     public PopulationAnchor(int responseDimension, int promptDimension, IReadOnlyList<int> hiddenSizes)
         : base(ModuleName)
@@ -26,14 +27,28 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>The head over [response ; prompt].</summary>
     public Mlp Head => head;
 
-    /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B].</summary>
-    public override Tensor forward(Tensor responses, Tensor? prompts) =>
-        head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
+    /// <inheritdoc />
+    public ItemEffects? ItemEffects => itemEffects;
+
+    /// <inheritdoc />
+    public void AttachItemEffects(ItemEffects effects)
+    {
+        register_module(Pluralistic.Torch.ItemEffects.ModuleName, effects);
+        itemEffects = effects;
+    }
+
+    /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B], with the items' effects when it has them.</summary>
+    public override Tensor forward(Tensor responses, Tensor? prompts)
+    {
+        var rewards = head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
+        return itemEffects is null ? rewards : rewards.add(itemEffects.call(responses));
+    }
 
     /// <summary>Builds the anchor described by <paramref name="info"/> and registers it under <paramref name="network"/>.</summary>
     public static PopulationAnchor Attach(nn.Module network, ModelShape shape, PopulationAnchorInfo info)
     {
         var anchor = new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, info.HiddenSizes);
+
         network.register_module(ModuleName, anchor);
         return anchor;
     }

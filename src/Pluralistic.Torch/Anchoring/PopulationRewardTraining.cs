@@ -18,16 +18,18 @@ internal static class PopulationRewardTraining
     /// <param name="run">The run's options (seed, device, threads).</param>
     /// <param name="shape">The model's shape.</param>
     /// <param name="hiddenSizes">The anchor's hidden widths.</param>
+    /// <param name="metrics">Receives the item effects' figures (<see cref="ItemEffectsFit.Attach"/>), or <see langword="null"/>.</param>
     /// <param name="progress">Progress reports.</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <returns>The trained anchor (the caller owns it) and its training report.</returns>
     public static (PopulationAnchor Anchor, TrainingReport Report) AsBaseline(
-        PreferenceDataset data, RewardTrainerOptions run, ModelShape shape, IReadOnlyList<int> hiddenSizes, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        PreferenceDataset data, RewardTrainerOptions run, ModelShape shape, IReadOnlyList<int> hiddenSizes, IDictionary<string, double>? metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var options = PopulationRewardOptions.For(run);
         using var session = TrainingSession.Start(data, options);
         var anchor = session.CreateModule(() => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, hiddenSizes));
         var report = TrainingLoop.Run(new PopulationAnchor.Objective(anchor, session), options, "anchor", progress, cancellationToken);
+        ItemEffectsFit.Attach(anchor, data, session.TrainRecords, session.ValidationRecords, session.Device, metrics, "anchor_");
         session.Release(anchor);
         return (anchor, report);
     }
@@ -58,6 +60,8 @@ internal static class PopulationRewardTraining
                 ? new PairTensors(session.Data, session.AnchorValidationRecords, session.Device)
                 : null;
             TrainingLoop.Run(new PopulationAnchor.Objective(judge, train, session.Validation ?? heldOut, options.BatchSize), options, "anchor fit: population", progress, cancellationToken);
+            var judged = session.Validation is not null ? session.ValidationRecords : session.AnchorValidationRecords;
+            ItemEffectsFit.Attach(judge, session.Data, rows, judged, session.Device, metrics: null);
             return judge;
         }
         catch

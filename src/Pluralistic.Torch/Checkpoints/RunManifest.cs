@@ -68,6 +68,14 @@ public sealed record RunManifest
 
     /// <summary>The population reward a personalized model is anchored to (its weights are in the weights file); absent for runs saved before anchoring.</summary>
     public PopulationAnchorInfo? PopulationAnchor { get; init; }
+
+    /// <summary>
+    /// The number of catalogue items whose effect the population reward learned (the baseline's network, or the anchor
+    /// of a personalized model): their keys and offsets are in the weights file. 0 (absent in runs saved before item
+    /// effects) when it learned none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ItemEffects { get; init; }
 }
 
 /// <summary>What a model was trained on.</summary>

@@ -147,6 +147,13 @@ public abstract class TorchRewardModelKind<TOptions, TModel> : RewardModelKind
                 PopulationAnchor.Attach(built, shape, anchor);
             }
 
+            if (shape.ItemEffects > 0)
+            {
+                var host = ItemEffectsHosts.PopulationRewardOf(built)
+                    ?? throw new CorruptRunException(Checkpoint.ManifestFile, $"the manifest gives a '{Name}' model without a population reward {shape.ItemEffects} item effects");
+                host.AttachItemEffects(new ItemEffects(shape.ItemEffects));
+            }
+
             return built;
         });
         try
@@ -167,6 +174,12 @@ public abstract class TorchRewardModelKind<TOptions, TModel> : RewardModelKind
 /// <param name="ObjectiveNames">Named objectives (multi-objective models); empty otherwise.</param>
 public sealed record ModelShape(int ResponseDimension, int PromptDimension, IReadOnlyList<string> ObjectiveNames)
 {
+    /// <summary>
+    /// The number of catalogue items whose effect the model's population reward learned (the baseline's network, or a
+    /// personalized model's anchor); 0 when it learned none (see <see cref="RunManifest.ItemEffects"/>).
+    /// </summary>
+    public int ItemEffects { get; init; }
+
     /// <summary>The shape of a training set.</summary>
     /// <param name="data">The data.</param>
     /// <param name="objectiveNames">The objectives the model learns (default none).</param>
@@ -183,6 +196,6 @@ public sealed record ModelShape(int ResponseDimension, int PromptDimension, IRea
     public static ModelShape Of(RunManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return new ModelShape(manifest.ResponseDimension, manifest.PromptDimension, manifest.ObjectiveNames);
+        return new ModelShape(manifest.ResponseDimension, manifest.PromptDimension, manifest.ObjectiveNames) { ItemEffects = manifest.ItemEffects };
     }
 }

@@ -80,6 +80,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
                 TrainingData = session.DataInfo,
                 Metrics = metrics,
                 PopulationAnchor = anchor,
+                ItemEffects = ItemEffectsHosts.CountOf(trained.Network),
             };
             session.Release(trained.Network);
             try
@@ -148,7 +149,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
         TrainingSession session, ModelShape shape, nn.Module network, Dictionary<string, double> metrics, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var info = new PopulationAnchorInfo { HiddenSizes = [PopulationRewardOptions.BaselineHiddenWidth], Kappa = 0, Form = PopulationAnchorForm.Blend };
-        var (anchor, report) = PopulationRewardTraining.AsBaseline(session.Data, session.Options, shape, info.HiddenSizes, progress, cancellationToken);
+        var (anchor, report) = PopulationRewardTraining.AsBaseline(session.Data, session.Options, shape, info.HiddenSizes, metrics, progress, cancellationToken);
         if (!double.IsNaN(report.ValidationAccuracy))
         {
             metrics["anchor_validation_accuracy"] = report.ValidationAccuracy;

@@ -4,23 +4,26 @@ namespace Pluralistic.Torch.Managed;
 
 /// <summary>
 /// The managed form of <see cref="AnchoredMethod.ScoreMatrix"/>: <c>a r_pop(x) + b r_method(x; s) - c r_method(x; cold)</c>
-/// with (a, b, c) the last three floats of every state.
+/// with (a, b, c) the last three floats of every state, plus the item's effect once for every user.
 /// </summary>
 internal sealed class ManagedAnchoredScorer : IManagedScorer
 {
     private readonly IManagedScorer _method;
     private readonly ManagedSequence _anchor;
     private readonly float[] _cold;
+    private readonly ItemEffects? _items;
 
     /// <summary>Compiles the anchor beside the method's own managed scorer.</summary>
     /// <param name="method">The method's managed scorer.</param>
     /// <param name="anchor">The population reward's head.</param>
     /// <param name="coldStart">The method's cold-start state.</param>
-    public ManagedAnchoredScorer(IManagedScorer method, Mlp anchor, float[] coldStart)
+    /// <param name="items">The population reward's item effects, or <see langword="null"/>.</param>
+    public ManagedAnchoredScorer(IManagedScorer method, Mlp anchor, float[] coldStart, ItemEffects? items)
     {
         _method = method;
         _anchor = ManagedSequence.Compile(anchor);
         _cold = coldStart;
+        _items = items;
     }
 
     /// <inheritdoc />
@@ -39,6 +42,7 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
         var own = ManagedScoring.Rent((long)n * size);
         var cold = ManagedScoring.Rent(m);
         var population = ManagedScoring.Rent(m);
+        var offsets = ManagedScoring.Rent(m);
         var inputs = ManagedInputs.Rent(responses, prompts, m, _anchor.Inputs, out var rented);
         var scratch = ManagedScoring.Rent(2L * m * _anchor.Widest);
         try
@@ -51,6 +55,9 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
             _method.ScoreMatrix(responses, prompts, m, own.AsSpan(0, n * size), n, destination);
             _method.ScoreMatrix(responses, prompts, m, _cold, 1, cold.AsSpan(0, m));
             _anchor.Forward(inputs, m, population.AsSpan(0, m), scratch);
+            var effects = offsets.AsSpan(0, m);
+            effects.Clear();
+            _items?.Add(responses, m == 0 ? 0 : responses.Length / m, effects);
             for (var u = 0; u < n; u++)
             {
                 var a = states[(u * StateSize) + size];
@@ -58,8 +65,9 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
                 var c = states[(u * StateSize) + size + 2];
                 for (var r = 0; r < m; r++)
                 {
+                    // The item's effect counts once for every user: a times within the population reward, b - c beside it.
                     ref var value = ref destination[(r * n) + u];
-                    value = (population[r] * a) + (value * b) - (cold[r] * c);
+                    value = ((population[r] + effects[r]) * a) + (value * b) - (cold[r] * c) + (effects[r] * (b - c));
                 }
             }
         }
@@ -68,6 +76,7 @@ internal sealed class ManagedAnchoredScorer : IManagedScorer
             ManagedScoring.Return(own);
             ManagedScoring.Return(cold);
             ManagedScoring.Return(population);
+            ManagedScoring.Return(offsets);
             ManagedScoring.Return(scratch);
             if (rented is not null)
             {

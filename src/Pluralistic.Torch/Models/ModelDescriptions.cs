@@ -36,6 +36,7 @@ internal static class ModelDescriptions
         TrainingData = info.TrainingData,
         Metrics = info.Metrics,
         PopulationAnchor = info.PopulationAnchor,
+        ItemEffects = info.ItemEffects,
         Weights = new WeightsInfo(Checkpoint.WeightsFile, fingerprint, 0),
     };
 }

@@ -44,12 +44,15 @@ public sealed record TorchModelInfo
     /// <summary>The population reward the model is anchored to, or <see langword="null"/> (not anchored: runs saved before anchoring, or trained without it).</summary>
     public PopulationAnchorInfo? PopulationAnchor { get; init; }
 
-    /// <summary>This description with what a saved run recorded at training time: seed, training data, metrics, text embedder and population anchor.</summary>
+    /// <summary>The number of catalogue items whose effect the population reward learned (see <see cref="RunManifest.ItemEffects"/>).</summary>
+    public int ItemEffects { get; init; }
+
+    /// <summary>This description with what a saved run recorded at training time: seed, training data, metrics, text embedder, population anchor and item effects.</summary>
     /// <param name="manifest">The run's manifest.</param>
     /// <returns>The description of the loaded model.</returns>
     public TorchModelInfo FromManifest(RunManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics, TextEmbedder = manifest.TextEmbedder, PopulationAnchor = manifest.PopulationAnchor };
+        return this with { Seed = manifest.Seed, TrainingData = manifest.TrainingData, Metrics = manifest.Metrics, TextEmbedder = manifest.TextEmbedder, PopulationAnchor = manifest.PopulationAnchor, ItemEffects = manifest.ItemEffects };
     }
 }

@@ -21,7 +21,7 @@ internal static class ValidationSplit
     /// <returns>Training records, validation records, and records kept out of both (pairs across an item cut).</returns>
     public static Split Make(PreferenceDataset data, double fraction, int seed)
     {
-        if (fraction <= 0 || !ItemsRepeat(data, ItemKeys.Of(data)))
+        if (fraction <= 0 || !ItemKeys.RepeatWithinUsers(data, ItemKeys.Of(data)))
         {
             var (train, validation) = PreferenceSplits.TrainValidation(data, fraction, seed);
             return new Split(train, validation, []);
@@ -50,53 +50,9 @@ internal static class ValidationSplit
         return new Split([.. trainList], [.. heldOut.Select(i => subset[i])], [.. dropped.Select(i => subset[i])]);
     }
 
-    // Items repeat when a user's pairs show, on average, fewer distinct responses than 1.5 per pair.
-    private static bool ItemsRepeat(PreferenceDataset data, (ulong Chosen, ulong Rejected)[] keys)
-    {
-        long distinct = 0;
-        foreach (var records in data.RecordsByUser())
-        {
-            distinct += records.SelectMany(r => new[] { keys[r].Chosen, keys[r].Rejected }).Distinct().Count();
-        }
-
-        return distinct < 1.5 * data.Count;
-    }
-
     /// <summary>A split.</summary>
     /// <param name="Train">Records the method trains on.</param>
     /// <param name="Validation">Records held out for validation.</param>
     /// <param name="Excluded">Records in neither: a validation user's pairs across their item cut.</param>
     public readonly record struct Split(int[] Train, int[] Validation, int[] Excluded);
-}
-
-/// <summary>A key per response vector (FNV-1a over its bytes): equal vectors are the same item.</summary>
-internal static class ItemKeys
-{
-    /// <summary>The keys of the chosen and rejected response of every record.</summary>
-    /// <param name="data">The records.</param>
-    /// <returns>One pair of keys per record.</returns>
-    public static (ulong Chosen, ulong Rejected)[] Of(PreferenceDataset data)
-    {
-        var d = data.ResponseDimension;
-        var keys = new (ulong, ulong)[data.Count];
-        var chosen = data.ChosenVectors.Span;
-        var rejected = data.RejectedVectors.Span;
-        for (var i = 0; i < data.Count; i++)
-        {
-            keys[i] = (Fnv(chosen.Slice(i * d, d)), Fnv(rejected.Slice(i * d, d)));
-        }
-
-        return keys;
-    }
-
-    private static ulong Fnv(ReadOnlySpan<float> vector)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector))
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
-    }
 }
