@@ -41,6 +41,6 @@ internal sealed class BradleyTerryNetwork : nn.Module<Tensor, Tensor?, Tensor>, 
     public override Tensor forward(Tensor responses, Tensor? prompts)
     {
         var rewards = head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
-        return itemEffects is null ? rewards : rewards.add(itemEffects.call(responses));
+        return itemEffects is null ? rewards : rewards.Plus(itemEffects.call(responses));
     }
 }

@@ -41,7 +41,7 @@ internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>, IIt
     public override Tensor forward(Tensor responses, Tensor? prompts)
     {
         var rewards = head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
-        return itemEffects is null ? rewards : rewards.add(itemEffects.call(responses));
+        return itemEffects is null ? rewards : rewards.Plus(itemEffects.call(responses));
     }
 
     /// <summary>Builds the anchor described by <paramref name="info"/> and registers it under <paramref name="network"/>.</summary>

@@ -42,11 +42,12 @@ internal static class PopulationRewardTraining
     /// <param name="session">The method's session.</param>
     /// <param name="shape">The model's shape.</param>
     /// <param name="hiddenSizes">The anchor's hidden widths.</param>
+    /// <param name="itemEffectStrength">The penalty of the anchor's item effects, or <see langword="null"/> when it has none.</param>
     /// <param name="progress">Progress reports.</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <returns>The judge (the caller disposes it).</returns>
     public static PopulationAnchor ForFit(
-        TrainingSession session, ModelShape shape, IReadOnlyList<int> hiddenSizes, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        TrainingSession session, ModelShape shape, IReadOnlyList<int> hiddenSizes, double? itemEffectStrength, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var options = PopulationRewardOptions.For(session.Options);
         var judge = TorchRuntime.Seeded(session.Seed, () => new PopulationAnchor(shape.ResponseDimension, shape.PromptDimension, hiddenSizes));
@@ -60,8 +61,13 @@ internal static class PopulationRewardTraining
                 ? new PairTensors(session.Data, session.AnchorValidationRecords, session.Device)
                 : null;
             TrainingLoop.Run(new PopulationAnchor.Objective(judge, train, session.Validation ?? heldOut, options.BatchSize), options, "anchor fit: population", progress, cancellationToken);
-            var judged = session.Validation is not null ? session.ValidationRecords : session.AnchorValidationRecords;
-            ItemEffectsFit.Attach(judge, session.Data, rows, judged, session.Device, metrics: null);
+            // The judge's item effects take the anchor's penalty: chosen on the pairs the fit judges, they would learn
+            // from those pairs' labels what the fit must judge without them.
+            if (itemEffectStrength is { } strength)
+            {
+                ItemEffectsFit.Attach(judge, session.Data, rows, [], session.Device, metrics: null, fixedStrength: strength);
+            }
+
             return judge;
         }
         catch

@@ -46,6 +46,9 @@ internal sealed class ItemEffects : nn.Module<Tensor, Tensor>
     /// <summary>The number of items with an effect.</summary>
     public int Count { get; }
 
+    /// <summary>The penalty the effects were fitted with (NaN for effects loaded from a run, which does not record it in the weights).</summary>
+    public double Strength { get; init; } = double.NaN;
+
     /// <summary>The offsets of responses [..., d] as [...] (0 for responses that are no training item).</summary>
     /// <param name="responses">Response vectors.</param>
     /// <returns>Their offsets, on the responses' device.</returns>

@@ -31,10 +31,11 @@ internal static class ItemEffectsFit
     /// <param name="heldOut">Records lambda is chosen on.</param>
     /// <param name="device">The reward's device.</param>
     /// <returns>The fit.</returns>
-    public static Result Fit(nn.Module<Tensor, Tensor?, Tensor> reward, PreferenceDataset data, IReadOnlyList<int> train, IReadOnlyList<int> heldOut, Device device)
+    /// <param name="fixedStrength">A lambda to fit with instead of choosing one on <paramref name="heldOut"/> (then unused).</param>
+    public static Result Fit(nn.Module<Tensor, Tensor?, Tensor> reward, PreferenceDataset data, IReadOnlyList<int> train, IReadOnlyList<int> heldOut, Device device, double? fixedStrength = null)
     {
         var keys = ItemKeys.Of(data);
-        if (train.Count == 0 || heldOut.Count == 0 || !ItemKeys.RepeatWithinUsers(data, keys))
+        if (train.Count == 0 || (heldOut.Count == 0 && fixedStrength is null) || !ItemKeys.RepeatWithinUsers(data, keys))
         {
             return new Result(null, double.NaN, 0);
         }
@@ -73,28 +74,62 @@ internal static class ItemEffectsFit
 
         (int, int) Items(int r) => (index.GetValueOrDefault(keys[r].Chosen, -1), index.GetValueOrDefault(keys[r].Rejected, -1));
         var fitPairs = Pairs(reward, data, train, device, Items).Where(p => p.Chosen >= 0 || p.Rejected >= 0).ToArray();
-        var judgePairs = Pairs(reward, data, heldOut, device, Items);
         var offsets = new double[index.Count];
-        var best = (Loss: LogLoss(judgePairs, offsets), Strength: double.NaN, Offsets: (double[]?)null);
+        if (fixedStrength is { } given)
+        {
+            Solve(fitPairs, offsets, given);
+            return Effects(index, offsets, given);
+        }
 
-        // From strong to weak shrinkage, each fit starting from the last (warm starts).
+        // Every candidate's held-out loss per user, from no effects (the network alone) through strong to weak
+        // shrinkage, each fit starting from the last. The one-standard-error rule, clustered by user, as the anchor's
+        // fit uses it: the first candidate within a standard error of the best, so effects are kept only when they
+        // pay clearly, and then as strongly shrunk as the held-out pairs allow.
+        var judgePairs = Pairs(reward, data, heldOut, device, Items);
+        var judgeUsers = new int[heldOut.Count];
+        for (var i = 0; i < heldOut.Count; i++)
+        {
+            judgeUsers[i] = users[heldOut[i]];
+        }
+
+        var candidates = new List<(double Strength, double[]? Offsets, Dictionary<int, double> Losses)> { (double.NaN, null, UserLosses(judgePairs, judgeUsers, offsets)) };
         foreach (var strength in Strengths)
         {
             Solve(fitPairs, offsets, strength);
-            var loss = LogLoss(judgePairs, offsets);
-            if (loss < best.Loss - 1e-6)
-            {
-                best = (loss, strength, (double[])offsets.Clone());
-            }
+            candidates.Add((strength, (double[])offsets.Clone(), UserLosses(judgePairs, judgeUsers, offsets)));
         }
 
-        if (best.Offsets is null)
-        {
-            return new Result(null, double.NaN, index.Count);
-        }
+        var best = candidates.MinBy(c => c.Losses.Values.Sum())!;
+        var chosen = candidates.First(c => WithinOneStandardError(c.Losses, best.Losses, judgePairs.Length));
+        return chosen.Offsets is null ? new Result(null, double.NaN, index.Count) : Effects(index, chosen.Offsets, chosen.Strength);
+    }
 
+    private static Result Effects(Dictionary<ulong, int> index, double[] offsets, double strength)
+    {
         var ordered = index.OrderBy(p => p.Value).ToArray();
-        return new Result(new ItemEffects(ordered.Select(p => p.Key).ToArray(), ordered.Select(p => (float)best.Offsets[p.Value]).ToArray()), best.Strength, index.Count);
+        return new Result(new ItemEffects(ordered.Select(p => p.Key).ToArray(), ordered.Select(p => (float)offsets[p.Value]).ToArray()) { Strength = strength }, strength, index.Count);
+    }
+
+    // Summed held-out log-loss per user.
+    private static Dictionary<int, double> UserLosses(Pair[] pairs, int[] users, double[] offsets)
+    {
+        var losses = new Dictionary<int, double>();
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var z = pairs[i].Margin + Offset(offsets, pairs[i].Chosen) - Offset(offsets, pairs[i].Rejected);
+            losses[users[i]] = losses.GetValueOrDefault(users[i]) + (pairs[i].Weight * Softplus(-z));
+        }
+
+        return losses;
+    }
+
+    // Whether the candidate's mean loss per pair is within one standard error (clustered by user) of the best's.
+    private static bool WithinOneStandardError(Dictionary<int, double> candidate, Dictionary<int, double> best, int pairs)
+    {
+        var differences = candidate.Select(p => p.Value - best[p.Key]).ToArray();
+        var mean = differences.Sum() / pairs;
+        var spread = Math.Sqrt(differences.Sum(d => d * d) - (differences.Length == 0 ? 0 : differences.Sum() * differences.Sum() / differences.Length));
+        return mean <= spread / pairs;
     }
 
     /// <summary>
@@ -109,10 +144,11 @@ internal static class ItemEffectsFit
     /// <param name="device">The reward's device.</param>
     /// <param name="metrics">Receives the fit's figures, or <see langword="null"/>.</param>
     /// <param name="prefix">Prefix of the metric names.</param>
-    public static void Attach<TReward>(TReward reward, PreferenceDataset data, IReadOnlyList<int> train, IReadOnlyList<int> heldOut, Device device, IDictionary<string, double>? metrics, string prefix = "")
+    /// <param name="fixedStrength">A lambda to fit with instead of choosing one (see <see cref="Fit"/>).</param>
+    public static void Attach<TReward>(TReward reward, PreferenceDataset data, IReadOnlyList<int> train, IReadOnlyList<int> heldOut, Device device, IDictionary<string, double>? metrics, string prefix = "", double? fixedStrength = null)
         where TReward : nn.Module<Tensor, Tensor?, Tensor>, IItemEffectsHost
     {
-        var fit = Fit(reward, data, train, heldOut, device);
+        var fit = Fit(reward, data, train, heldOut, device, fixedStrength);
         if (fit.Effects is { } effects)
         {
             effects.to(device);
@@ -198,19 +234,6 @@ internal static class ItemEffectsFit
                 return;
             }
         }
-    }
-
-    private static double LogLoss(Pair[] pairs, double[] offsets)
-    {
-        double loss = 0, total = 0;
-        foreach (var pair in pairs)
-        {
-            var z = pair.Margin + Offset(offsets, pair.Chosen) - Offset(offsets, pair.Rejected);
-            loss += pair.Weight * Softplus(-z);
-            total += pair.Weight;
-        }
-
-        return total > 0 ? loss / total : 0;
     }
 
     private static double Offset(double[] offsets, int item) => item < 0 ? 0 : offsets[item];

@@ -100,7 +100,7 @@ public abstract class TorchRewardTrainer<TOptions, TModel> : IUserRewardTrainer
             // A fold model serves the fit of the model it is a fold of (its rewards, not weights of its own): it is not fitted.
             if (anchor is not null && crossFitAnchor)
             {
-                using var judge = PopulationRewardTraining.ForFit(session, shape, anchor.HiddenSizes, progress, cancellationToken);
+                using var judge = PopulationRewardTraining.ForFit(session, shape, anchor.HiddenSizes, PopulationAnchor.Find(trained.Network)?.ItemEffects?.Strength, progress, cancellationToken);
                 model.FitPopulationAnchor(session, judge, trained.SeenStatesFromTrainingPairs ? seen : null, trainFold, cancellationToken);
             }
 
