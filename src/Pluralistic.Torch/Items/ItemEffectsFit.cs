@@ -7,8 +7,9 @@ namespace Pluralistic.Torch;
 /// Fits <see cref="ItemEffects"/> on top of a trained population reward: with the reward's margins held fixed,
 /// <c>p(chosen) = sigmoid(m + b_chosen - b_rejected)</c>, each item's offset shrunk to 0 by an L2 penalty
 /// <c>lambda / 2 * b^2</c> (an item seen in few pairs keeps little of its own). Lambda is chosen on held-out pairs
-/// from a grid, and the effects are kept only when they lower the held-out log-loss: on data whose responses never
-/// repeat there are none to learn, and on a catalogue whose features already tell the items apart they may not pay.
+/// from a grid that includes "no effects", by the one-standard-error rule clustered by user, so effects are kept only
+/// where they clearly pay: on data whose responses never repeat there are none to learn, and on a catalogue whose
+/// features already tell the items apart they may not pay.
 /// </summary>
 internal static class ItemEffectsFit
 {
