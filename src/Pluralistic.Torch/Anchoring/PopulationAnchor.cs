@@ -9,39 +9,14 @@ namespace Pluralistic.Torch;
 /// <see cref="ModuleName"/>, so its weights travel in the run's weights file under their own keys and the method's
 /// keys are unchanged.
 /// </summary>
-internal sealed class PopulationAnchor : nn.Module<Tensor, Tensor?, Tensor>, IItemEffectsHost
+internal sealed class PopulationAnchor : PopulationRewardNetwork
 {
     /// <summary>The submodule name (the prefix of its keys in the weights file).</summary>
     public const string ModuleName = "population_anchor";
 
-    private readonly Mlp head;
-    private ItemEffects? itemEffects;
-
     public PopulationAnchor(int responseDimension, int promptDimension, IReadOnlyList<int> hiddenSizes)
-        : base(ModuleName)
+        : base(ModuleName, new Mlp(responseDimension + promptDimension, hiddenSizes, 1, Activation.Gelu, name: "head"))
     {
-        head = new Mlp(responseDimension + promptDimension, hiddenSizes, 1, Activation.Gelu, name: "head");
-        RegisterComponents();
-    }
-
-    /// <summary>The head over [response ; prompt].</summary>
-    public Mlp Head => head;
-
-    /// <inheritdoc />
-    public ItemEffects? ItemEffects => itemEffects;
-
-    /// <inheritdoc />
-    public void AttachItemEffects(ItemEffects effects)
-    {
-        register_module(Pluralistic.Torch.ItemEffects.ModuleName, effects);
-        itemEffects = effects;
-    }
-
-    /// <summary>Rewards of responses [B, d] (with prompts [B, dp]) as [B], with the items' effects when it has them.</summary>
-    public override Tensor forward(Tensor responses, Tensor? prompts)
-    {
-        var rewards = head.call(RewardInputs.Of(responses, prompts)).squeeze(-1);
-        return itemEffects is null ? rewards : rewards.Plus(itemEffects.call(responses));
     }
 
     /// <summary>Builds the anchor described by <paramref name="info"/> and registers it under <paramref name="network"/>.</summary>
