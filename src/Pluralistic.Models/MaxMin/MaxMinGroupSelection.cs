@@ -7,7 +7,7 @@ namespace Pluralistic.Models.MaxMin;
 /// Picks K by held-out likelihood. Every user's pairs are split (a fraction held out, at least one kept); for each K in
 /// the range, MaxMin is fitted on the kept pairs, each user's posterior is computed from their kept pairs, and the
 /// held-out pairs are scored by the user's predictive likelihood <c>log sum_k posterior_k prod_i p_k(pair_i)</c>.
-/// K is the smallest whose held-out log-likelihood is within one standard error (over users, paired) of the best:
+/// K is the smallest whose held-out log-likelihood is within one standard error (clustered by user, paired) of the best:
 /// extra heads that split a group into sub-groups always fit a little better, and the one-standard-error rule keeps
 /// only the heads the data clearly support. (BIC does not suit neural heads: their parameter count says little about
 /// their effective complexity, and its penalty would always pick K = 1.)
@@ -36,29 +36,26 @@ public static class MaxMinGroupSelection
         var fitData = data.Select(kept);
         var heldData = data.Select(heldOut);
         var scores = new SortedDictionary<int, GroupSelectionScore>();
-        var perUser = new Dictionary<int, double[]>();
+        var perUser = new List<double[]>();
         for (var k = options.MinGroups; k <= largest; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            (perUser[k], scores[k]) = Score(fitData, heldData, options with { Groups = k }, progress, cancellationToken);
+            var (userLogLikelihoods, score) = Score(fitData, heldData, options with { Groups = k }, progress, cancellationToken);
+            perUser.Add(userLogLikelihoods.Select(l => -l).ToArray());
+            scores[k] = score;
         }
 
-        // The one-standard-error rule, paired over users: the smallest K not clearly worse than the best.
-        var best = scores.MaxBy(s => s.Value.LogLikelihoodPerPair).Key;
-        var selected = best;
-        foreach (var k in scores.Keys)
+        // The one-standard-error rule clustered by user: the smallest K not clearly worse than the best. A user's
+        // held-out pairs are scored jointly (the posterior over groups couples them), so the rule reads users' sums.
+        var fitIndex = fitData.Users.Select((user, u) => (user, u)).ToDictionary(x => x.user, x => x.u);
+        var heldPairs = new int[fitData.Users.Count];
+        foreach (var u in heldData.UserIndices.Span)
         {
-            var differences = perUser[best].Zip(perUser[k], (b, x) => b - x).ToArray();
-            var mean = differences.Average();
-            var sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / Math.Max(differences.Length - 1, 1));
-            var standardError = sd / Math.Sqrt(differences.Length);
-            if (mean <= standardError)
-            {
-                selected = k;
-                break;
-            }
+            heldPairs[fitIndex[heldData.Users[u]]]++;
         }
 
+        var best = scores.MaxBy(s => s.Value.LogLikelihoodPerPair).Key;
+        var selected = options.MinGroups + OneStandardErrorRule.ChooseByUser(perUser, heldPairs);
         return new GroupSelection(selected, best, scores);
     }
 

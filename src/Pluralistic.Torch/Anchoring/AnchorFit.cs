@@ -358,41 +358,11 @@ internal static class AnchorFit
         }
 
         /// <summary>
-        /// The one-standard-error rule: the first candidate (they come closest to the population first) whose mean
-        /// log-loss is within one standard error of the best candidate's, the error taken on the paired differences
-        /// of the two clustered by user. A deviation from the population has to pay clearly to be chosen.
+        /// The candidate the one-standard-error rule clustered by user chooses (they come closest to the population
+        /// first): a deviation from the population has to pay clearly to be chosen.
         /// </summary>
-        public int OneStandardError(Func<int, double, double>[] weights, PopulationAnchorForm form)
-        {
-            if (_items.Count < 2)
-            {
-                return 0;
-            }
-
-            var losses = weights.Select(w => PairLosses(form, w)).ToArray();
-            var means = losses.Select(l => l.Average()).ToArray();
-            var best = Array.IndexOf(means, means.Min());
-            for (var c = 0; c < weights.Length; c++)
-            {
-                var diff = losses[c].Zip(losses[best], (a, b) => a - b).ToArray();
-                var mean = diff.Average();
-
-                // Clustered by user: a user's pairs are not independent evidence.
-                var clusters = new Dictionary<int, double>();
-                for (var i = 0; i < diff.Length; i++)
-                {
-                    clusters[_users[i]] = clusters.GetValueOrDefault(_users[i]) + (diff[i] - mean);
-                }
-
-                var se = Math.Sqrt(clusters.Values.Sum(v => v * v) * clusters.Count / Math.Max(1, clusters.Count - 1)) / diff.Length;
-                if (mean <= se)
-                {
-                    return c;
-                }
-            }
-
-            return best;
-        }
+        public int OneStandardError(Func<int, double, double>[] weights, PopulationAnchorForm form) =>
+            OneStandardErrorRule.Choose(weights.Select(w => PairLosses(form, w)).ToArray(), _users);
 
         /// <summary>
         /// The share of the pairs the combination ranks right, strictly (a tie is wrong, as in the evaluator's accuracy,

@@ -82,10 +82,9 @@ internal static class ItemEffectsFit
             return Effects(index, offsets, given);
         }
 
-        // Every candidate's held-out loss per user, from no effects (the network alone) through strong to weak
-        // shrinkage, each fit starting from the last. The one-standard-error rule, clustered by user, as the anchor's
-        // fit uses it: the first candidate within a standard error of the best, so effects are kept only when they
-        // pay clearly, and then as strongly shrunk as the held-out pairs allow.
+        // Every candidate's held-out loss per pair, from no effects (the network alone) through strong to weak
+        // shrinkage, each fit starting from the last, then the one-standard-error rule clustered by user: effects are
+        // kept only when they pay clearly, and then as strongly shrunk as the held-out pairs allow.
         var judgePairs = Pairs(reward, data, heldOut, device, Items);
         var judgeUsers = new int[heldOut.Count];
         for (var i = 0; i < heldOut.Count; i++)
@@ -93,15 +92,14 @@ internal static class ItemEffectsFit
             judgeUsers[i] = users[heldOut[i]];
         }
 
-        var candidates = new List<(double Strength, double[]? Offsets, Dictionary<int, double> Losses)> { (double.NaN, null, UserLosses(judgePairs, judgeUsers, offsets)) };
+        var candidates = new List<(double Strength, double[]? Offsets, double[] Losses)> { (double.NaN, null, PairLosses(judgePairs, offsets)) };
         foreach (var strength in Strengths)
         {
             Solve(fitPairs, offsets, strength);
-            candidates.Add((strength, (double[])offsets.Clone(), UserLosses(judgePairs, judgeUsers, offsets)));
+            candidates.Add((strength, (double[])offsets.Clone(), PairLosses(judgePairs, offsets)));
         }
 
-        var best = candidates.MinBy(c => c.Losses.Values.Sum())!;
-        var chosen = candidates.First(c => WithinOneStandardError(c.Losses, best.Losses, judgePairs.Length));
+        var chosen = candidates[OneStandardErrorRule.Choose(candidates.Select(c => c.Losses).ToArray(), judgeUsers)];
         return chosen.Offsets is null ? new Result(null, double.NaN, index.Count) : Effects(index, chosen.Offsets, chosen.Strength);
     }
 
@@ -111,26 +109,17 @@ internal static class ItemEffectsFit
         return new Result(new ItemEffects(ordered.Select(p => p.Key).ToArray(), ordered.Select(p => (float)offsets[p.Value]).ToArray()) { Strength = strength }, strength, index.Count);
     }
 
-    // Summed held-out log-loss per user.
-    private static Dictionary<int, double> UserLosses(Pair[] pairs, int[] users, double[] offsets)
+    // Every held-out pair's log-loss (weighted) with the offsets added to the network's margin.
+    private static double[] PairLosses(Pair[] pairs, double[] offsets)
     {
-        var losses = new Dictionary<int, double>();
+        var losses = new double[pairs.Length];
         for (var i = 0; i < pairs.Length; i++)
         {
             var z = pairs[i].Margin + Offset(offsets, pairs[i].Chosen) - Offset(offsets, pairs[i].Rejected);
-            losses[users[i]] = losses.GetValueOrDefault(users[i]) + (pairs[i].Weight * Softplus(-z));
+            losses[i] = pairs[i].Weight * Softplus(-z);
         }
 
         return losses;
-    }
-
-    // Whether the candidate's mean loss per pair is within one standard error (clustered by user) of the best's.
-    private static bool WithinOneStandardError(Dictionary<int, double> candidate, Dictionary<int, double> best, int pairs)
-    {
-        var differences = candidate.Select(p => p.Value - best[p.Key]).ToArray();
-        var mean = differences.Sum() / pairs;
-        var spread = Math.Sqrt(differences.Sum(d => d * d) - (differences.Length == 0 ? 0 : differences.Sum() * differences.Sum() / differences.Length));
-        return mean <= spread / pairs;
     }
 
     /// <summary>
