@@ -16,7 +16,7 @@ var output = new Option<FileInfo>("--out")
 var sections = new Option<string?>("--sections") { Description = "Comma-separated section ids to run (default: all)." };
 var quick = new Option<bool>("--quick") { Description = "Small sizes: checks that the generator runs; the figures are not for publishing." };
 var seed = new Option<int>("--seed") { Description = "Seed of every population and trainer.", DefaultValueFactory = _ => 0 };
-var realData = new Option<DirectoryInfo?>("--real-data") { Description = "A local MovieLens 100k folder (u.data, u.item) for the real-data section; skipped with a note without it." };
+var realData = new Option<DirectoryInfo?>("--real-data") { Description = "A local MovieLens 100k folder (u.data, u.item) for the real-data sections; skipped with a note without it." };
 var root = new RootCommand("Measures Pluralistic and writes docs/benchmarks.md.") { output, sections, quick, seed, realData };
 
 BenchmarkSection[] all =
@@ -26,6 +26,7 @@ BenchmarkSection[] all =
     new ParaphraseCeilingSection(),
     new CompareSection(),
     new RealDataSection(),
+    new RealDataSeedsSection(),
     new LinearBaselineSection(),
     new PalSection(),
     new PopulationSeedsSection(),

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Pluralistic.Data;
 using Pluralistic.Evaluation;
 using Pluralistic.Experiments;
-using Pluralistic.Text.MiniLM;
 
 namespace Pluralistic.Benchmarks.Sections;
 
@@ -28,10 +26,9 @@ internal sealed class RealDataSection : BenchmarkSection
 
     public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
-        var folder = context.RealDataDirectory;
-        if (folder is null || !File.Exists(Path.Combine(folder, "u.data")) || !File.Exists(Path.Combine(folder, "u.item")))
+        if (!MovieLensForms.Present(context.RealDataDirectory))
         {
-            return "Skipped: no local MovieLens 100k copy. Run with `--real-data DIR`, DIR holding `u.data` and `u.item` (GroupLens' licence forbids redistributing the data, so the repository does not carry it).";
+            return MovieLensForms.Missing;
         }
 
         var work = Directory.CreateTempSubdirectory("pluralistic-real-");
@@ -42,29 +39,11 @@ internal sealed class RealDataSection : BenchmarkSection
             text.AppendLine();
             foreach (var (vectors, maxPairsPerUser) in new (bool, int?)[] { (true, null), (false, null), (false, SparsePairsPerUser) })
             {
-                var form = (vectors ? "vectors" : "text") + (maxPairsPerUser is { } cap ? string.Create(CultureInfo.InvariantCulture, $"-{cap}") : string.Empty);
-                var file = Path.Combine(work.FullName, $"movielens-{form}.jsonl");
-                await RatingsImporter.ImportAsync(Path.Combine(folder, "u.data"), file, new RatingsImportOptions
-                {
-                    Ratings = new RatingsFileOptions { ColumnNames = ["user_id", "item_id", "rating", "timestamp"] },
-                    ItemsPath = Path.Combine(folder, "u.item"),
-                    Items = new ItemsFileOptions { Format = ItemsFileFormat.MovieLens },
-                    WriteVectors = vectors,
-                    MaxPairsPerUser = maxPairsPerUser ?? RatingsImportOptions.DefaultMaxPairsPerUser,
-                    Seed = context.Seed,
-                }, null, cancellationToken).ConfigureAwait(false);
-                if (context.Quick)
-                {
-                    await KeepFirstUsersAsync(file, 150, cancellationToken).ConfigureAwait(false);
-                }
-
-                using var encoder = vectors ? null : new MiniLmEmbeddingGenerator(new MiniLmOptions { MaxBatchSize = 64 });
-                var data = await PreferenceJsonl.LoadDatasetAsync(file, encoder, cancellationToken).ConfigureAwait(false);
-                var items = await PreferenceJsonl.ReadItemsAsync(file, data, cancellationToken).ConfigureAwait(false);
-                var split = UserSplit.Create($"movielens-{form}.jsonl", data, items, new UserSplitOptions { Seed = context.Seed });
+                var form = MovieLensForms.Name(vectors, maxPairsPerUser);
+                var (split, pairs) = await MovieLensForms.LoadAsync(context, work, vectors, maxPairsPerUser, context.Seed, cancellationToken).ConfigureAwait(false);
                 var sizes = split.Summary.ContextSizes;
                 var mainK = sizes.Where(k => k <= 10).DefaultIfEmpty(sizes[0]).Max();
-                context.Log($"  real data ({form}): {data.Count} pairs of {split.Summary.Users} users");
+                context.Log($"  real data ({form}): {pairs} pairs of {split.Summary.Users} users");
                 var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
                 {
                     References = ReferenceModels.All,
@@ -118,21 +97,5 @@ internal sealed class RealDataSection : BenchmarkSection
         {
             work.Delete(recursive: true);
         }
-    }
-
-    private static async Task KeepFirstUsersAsync(string file, int users, CancellationToken cancellationToken)
-    {
-        var kept = new HashSet<string>(StringComparer.Ordinal);
-        var lines = new List<string>();
-        foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false))
-        {
-            var user = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("user_id").GetString()!;
-            if (kept.Contains(user) || (kept.Count < users && kept.Add(user)))
-            {
-                lines.Add(line);
-            }
-        }
-
-        await File.WriteAllLinesAsync(file, lines, cancellationToken).ConfigureAwait(false);
     }
 }
