@@ -12,14 +12,31 @@ namespace Pluralistic.Benchmarks.Sections;
 /// </summary>
 internal static class MovieLensForms
 {
-    /// <summary>Whether <paramref name="folder"/> holds a MovieLens 100k copy (<c>u.data</c> and <c>u.item</c>).</summary>
-    /// <param name="folder">The folder, or <see langword="null"/>.</param>
-    /// <returns>True when both files are there.</returns>
-    public static bool Present(string? folder) =>
-        folder is not null && File.Exists(Path.Combine(folder, "u.data")) && File.Exists(Path.Combine(folder, "u.item"));
+    /// <summary>
+    /// Runs a real-data section's measurement with a scratch folder for the converted files, deleted afterwards; without
+    /// a MovieLens 100k copy (<c>u.data</c> and <c>u.item</c> under <c>--real-data</c>) returns the note that says so.
+    /// </summary>
+    /// <param name="context">The benchmark's context.</param>
+    /// <param name="measure">The measurement, given the scratch folder; returns the section's markdown.</param>
+    /// <returns>The section's markdown.</returns>
+    public static async Task<string> MeasureAsync(BenchmarkContext context, Func<DirectoryInfo, Task<string>> measure)
+    {
+        var folder = context.RealDataDirectory;
+        if (folder is null || !File.Exists(Path.Combine(folder, "u.data")) || !File.Exists(Path.Combine(folder, "u.item")))
+        {
+            return "Skipped: no local MovieLens 100k copy. Run with `--real-data DIR`, DIR holding `u.data` and `u.item` (GroupLens' licence forbids redistributing the data, so the repository does not carry it).";
+        }
 
-    /// <summary>The note a section returns without a copy.</summary>
-    public const string Missing = "Skipped: no local MovieLens 100k copy. Run with `--real-data DIR`, DIR holding `u.data` and `u.item` (GroupLens' licence forbids redistributing the data, so the repository does not carry it).";
+        var work = Directory.CreateTempSubdirectory("pluralistic-real-");
+        try
+        {
+            return await measure(work).ConfigureAwait(false);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
 
     /// <summary>The shape's name: <c>vectors</c>, <c>text</c> or <c>text-N</c>.</summary>
     /// <param name="vectors">Items as vectors instead of text.</param>

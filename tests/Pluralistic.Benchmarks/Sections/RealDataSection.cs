@@ -24,78 +24,68 @@ internal sealed class RealDataSection : BenchmarkSection
 
     public override string Title => "Real data: MovieLens 100k";
 
-    public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    public override Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken) =>
+        MovieLensForms.MeasureAsync(context, work => MeasureAsync(context, work, cancellationToken));
+
+    private static async Task<string> MeasureAsync(BenchmarkContext context, DirectoryInfo work, CancellationToken cancellationToken)
     {
-        if (!MovieLensForms.Present(context.RealDataDirectory))
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults (the personalized ones anchored to the population reward); reference rows beside them.");
+        text.AppendLine();
+        foreach (var (vectors, maxPairsPerUser) in new (bool, int?)[] { (true, null), (false, null), (false, SparsePairsPerUser) })
         {
-            return MovieLensForms.Missing;
-        }
-
-        var work = Directory.CreateTempSubdirectory("pluralistic-real-");
-        try
-        {
-            var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"MovieLens 100k from a local copy, converted as `pluralistic import ratings --data u.data --columns user_id,item_id,rating,timestamp --items u.item --items-format movielens [--vectors]` converts it, measured as `pluralistic compare --data FILE --seed {context.Seed}` measures it{(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults (the personalized ones anchored to the population reward); reference rows beside them.");
-            text.AppendLine();
-            foreach (var (vectors, maxPairsPerUser) in new (bool, int?)[] { (true, null), (false, null), (false, SparsePairsPerUser) })
+            var form = MovieLensForms.Name(vectors, maxPairsPerUser);
+            var (split, pairs) = await MovieLensForms.LoadAsync(context, work, vectors, maxPairsPerUser, context.Seed, cancellationToken).ConfigureAwait(false);
+            var sizes = split.Summary.ContextSizes;
+            var mainK = sizes.Where(k => k <= 10).DefaultIfEmpty(sizes[0]).Max();
+            context.Log($"  real data ({form}): {pairs} pairs of {split.Summary.Users} users");
+            var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
             {
-                var form = MovieLensForms.Name(vectors, maxPairsPerUser);
-                var (split, pairs) = await MovieLensForms.LoadAsync(context, work, vectors, maxPairsPerUser, context.Seed, cancellationToken).ConfigureAwait(false);
-                var sizes = split.Summary.ContextSizes;
-                var mainK = sizes.Where(k => k <= 10).DefaultIfEmpty(sizes[0]).Max();
-                context.Log($"  real data ({form}): {pairs} pairs of {split.Summary.Users} users");
-                var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
-                {
-                    References = ReferenceModels.All,
-                    Seed = context.Seed,
-                    ContextPairs = mainK,
-                    Device = "cpu",
-                    FewShotContextSizes = sizes,
-                }, null, cancellationToken).ConfigureAwait(false);
-                var shape = vectors ? "genre + year vectors" : "text (\"Title (Year). Genres: ...\") through the MiniLM sentence encoder";
-                text.AppendLine(CultureInfo.InvariantCulture, $"### Items as {shape}{(maxPairsPerUser is { } most ? string.Create(CultureInfo.InvariantCulture, $", at most {most} pairs per user (`--max-pairs-per-user {most}`)") : string.Empty)}");
-                text.AppendLine();
-                text.AppendLine(CompareReport.Write(split.Summary, run, mainK, Path.Combine(context.DocsDirectory, "images", $"real-{form}"), $"images/real-{form}/", headingLevel: 4));
+                References = ReferenceModels.All,
+                Seed = context.Seed,
+                ContextPairs = mainK,
+                Device = "cpu",
+                FewShotContextSizes = sizes,
+            }, null, cancellationToken).ConfigureAwait(false);
+            var shape = vectors ? "genre + year vectors" : "text (\"Title (Year). Genres: ...\") through the MiniLM sentence encoder";
+            text.AppendLine(CultureInfo.InvariantCulture, $"### Items as {shape}{(maxPairsPerUser is { } most ? string.Create(CultureInfo.InvariantCulture, $", at most {most} pairs per user (`--max-pairs-per-user {most}`)") : string.Empty)}");
+            text.AppendLine();
+            text.AppendLine(CompareReport.Write(split.Summary, run, mainK, Path.Combine(context.DocsDirectory, "images", $"real-{form}"), $"images/real-{form}/", headingLevel: 4));
 
-                // The same split once more with every personalized method alone (the default until 2026-12-07).
-                context.Log($"  real data ({form}): methods alone");
-                var alone = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
-                {
-                    Seed = context.Seed,
-                    ContextPairs = mainK,
-                    Device = "cpu",
-                    ConfigureTrainer = options => options with { PopulationAnchor = false },
-                }, null, cancellationToken).ConfigureAwait(false);
-                text.AppendLine(CultureInfo.InvariantCulture, $"#### The methods alone, without the population anchor (`compare --anchor false`)");
-                text.AppendLine();
-                text.AppendLine(CultureInfo.InvariantCulture, $"The rows above are anchored (the default, `RewardTrainerOptions.PopulationAnchor`): each personalized method tied to a population reward trained exactly as the BT row is, a user moving from it only as far as the fitted weight allows (listed under the results). Here the same split and queries with every personalized method trained alone, as the default was until 2026-12-07; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user.");
-                text.AppendLine();
-                var table = new MarkdownTable()
-                    .AddColumn("row")
-                    .AddColumn("seen", ColumnAlignment.Right)
-                    .AddColumn(string.Create(CultureInfo.InvariantCulture, $"unseen, k = {mainK}"), ColumnAlignment.Right)
-                    .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / unseen k = {mainK}"), ColumnAlignment.Right)
-                    .AddColumn("log-loss (seen)", ColumnAlignment.Right)
-                    .AddColumn("train s", ColumnAlignment.Right);
-                foreach (var row in alone.Rows)
-                {
-                    table.AddRow(
-                        row.IsBaseline ? row.Model : $"{row.Model} alone",
-                        MetricsFormat.Percent(row.Seen.Accuracy),
-                        MetricsFormat.Percent(row.Unseen.Accuracy),
-                        row.SeenOverBaseline is null || row.UnseenOverBaseline is null || row.IsBaseline ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
-                        MetricsFormat.Number(row.Seen.LogLoss, 3),
-                        MetricsFormat.Number(row.TrainSeconds, 1));
-                }
-
-                text.AppendLine(table.ToString());
+            // The same split once more with every personalized method alone (the default until 2026-12-07).
+            context.Log($"  real data ({form}): methods alone");
+            var alone = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
+            {
+                Seed = context.Seed,
+                ContextPairs = mainK,
+                Device = "cpu",
+                ConfigureTrainer = options => options with { PopulationAnchor = false },
+            }, null, cancellationToken).ConfigureAwait(false);
+            text.AppendLine(CultureInfo.InvariantCulture, $"#### The methods alone, without the population anchor (`compare --anchor false`)");
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"The rows above are anchored (the default, `RewardTrainerOptions.PopulationAnchor`): each personalized method tied to a population reward trained exactly as the BT row is, a user moving from it only as far as the fitted weight allows (listed under the results). Here the same split and queries with every personalized method trained alone, as the default was until 2026-12-07; BT is unchanged by the option. Margins over this run's BT, ± the standard error clustered by user.");
+            text.AppendLine();
+            var table = new MarkdownTable()
+                .AddColumn("row")
+                .AddColumn("seen", ColumnAlignment.Right)
+                .AddColumn(string.Create(CultureInfo.InvariantCulture, $"unseen, k = {mainK}"), ColumnAlignment.Right)
+                .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / unseen k = {mainK}"), ColumnAlignment.Right)
+                .AddColumn("log-loss (seen)", ColumnAlignment.Right)
+                .AddColumn("train s", ColumnAlignment.Right);
+            foreach (var row in alone.Rows)
+            {
+                table.AddRow(
+                    row.IsBaseline ? row.Model : $"{row.Model} alone",
+                    MetricsFormat.Percent(row.Seen.Accuracy),
+                    MetricsFormat.Percent(row.Unseen.Accuracy),
+                    row.SeenOverBaseline is null || row.UnseenOverBaseline is null || row.IsBaseline ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}",
+                    MetricsFormat.Number(row.Seen.LogLoss, 3),
+                    MetricsFormat.Number(row.TrainSeconds, 1));
             }
 
-            return text.ToString();
+            text.AppendLine(table.ToString());
         }
-        finally
-        {
-            work.Delete(recursive: true);
-        }
+
+        return text.ToString();
     }
 }

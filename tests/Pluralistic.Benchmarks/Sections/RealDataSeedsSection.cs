@@ -18,70 +18,60 @@ internal sealed class RealDataSeedsSection : BenchmarkSection
 
     public override string Title => "Real data: MovieLens 100k on other seeds";
 
-    public override async Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    public override Task<string> RunAsync(BenchmarkContext context, CancellationToken cancellationToken) =>
+        MovieLensForms.MeasureAsync(context, work => MeasureAsync(context, work, cancellationToken));
+
+    private static async Task<string> MeasureAsync(BenchmarkContext context, DirectoryInfo work, CancellationToken cancellationToken)
     {
-        if (!MovieLensForms.Present(context.RealDataDirectory))
-        {
-            return MovieLensForms.Missing;
-        }
-
         var seeds = new[] { context.Seed + 1, context.Seed + 2 };
-        var work = Directory.CreateTempSubdirectory("pluralistic-real-seeds-");
-        try
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"The previous section's genre + year vectors and MiniLM text on seeds {string.Join(" and ", seeds)} (`import ratings --seed S`, then `compare --seed S --context-pairs {ContextPairs}`: other pairs sampled from the ratings, another user split, every trainer seeded afresh){(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults, the reference rows beside them; new users after {ContextPairs} context pairs. Points over BT ± the standard error clustered by user.");
+        text.AppendLine();
+        var table = new MarkdownTable()
+            .AddColumn("items as")
+            .AddColumn("seed", ColumnAlignment.Right)
+            .AddColumn("row")
+            .AddColumn("seen", ColumnAlignment.Right)
+            .AddColumn(string.Create(CultureInfo.InvariantCulture, $"new users, k = {ContextPairs}"), ColumnAlignment.Right)
+            .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / new k = {ContextPairs}"), ColumnAlignment.Right);
+        var readings = new List<string>();
+        foreach (var vectors in new[] { true, false })
         {
-            var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"The previous section's genre + year vectors and MiniLM text on seeds {string.Join(" and ", seeds)} (`import ratings --seed S`, then `compare --seed S --context-pairs {ContextPairs}`: other pairs sampled from the ratings, another user split, every trainer seeded afresh){(context.Quick ? " (QUICK: the first 150 users only)" : string.Empty)}. Every method with its defaults, the reference rows beside them; new users after {ContextPairs} context pairs. Points over BT ± the standard error clustered by user.");
-            text.AppendLine();
-            var table = new MarkdownTable()
-                .AddColumn("items as")
-                .AddColumn("seed", ColumnAlignment.Right)
-                .AddColumn("row")
-                .AddColumn("seen", ColumnAlignment.Right)
-                .AddColumn(string.Create(CultureInfo.InvariantCulture, $"new users, k = {ContextPairs}"), ColumnAlignment.Right)
-                .AddColumn(string.Create(CultureInfo.InvariantCulture, $"points over BT, seen / new k = {ContextPairs}"), ColumnAlignment.Right);
-            var readings = new List<string>();
-            foreach (var vectors in new[] { true, false })
+            var form = MovieLensForms.Name(vectors, null);
+            foreach (var seed in seeds)
             {
-                var form = MovieLensForms.Name(vectors, null);
-                foreach (var seed in seeds)
+                cancellationToken.ThrowIfCancellationRequested();
+                var (split, pairs) = await MovieLensForms.LoadAsync(context, work, vectors, null, seed, cancellationToken).ConfigureAwait(false);
+                context.Log($"  real data seeds ({form}, seed {seed}): {pairs} pairs of {split.Summary.Users} users");
+                var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var (split, pairs) = await MovieLensForms.LoadAsync(context, work, vectors, null, seed, cancellationToken).ConfigureAwait(false);
-                    context.Log($"  real data seeds ({form}, seed {seed}): {pairs} pairs of {split.Summary.Users} users");
-                    var run = await PopulationExperiment.RunAsync(split.Population, new ExperimentOptions
-                    {
-                        References = ReferenceModels.All,
-                        Seed = seed,
-                        ContextPairs = ContextPairs,
-                        Device = "cpu",
-                    }, null, cancellationToken).ConfigureAwait(false);
-                    foreach (var row in run.Rows)
-                    {
-                        table.AddRow(
-                            form,
-                            seed.ToString(CultureInfo.InvariantCulture),
-                            row.Label,
-                            MetricsFormat.Percent(row.Seen.Accuracy),
-                            MetricsFormat.Percent(row.Unseen.Accuracy),
-                            row.IsBaseline || row.SeenOverBaseline is null || row.UnseenOverBaseline is null ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}");
-                    }
-
-                    readings.Add(Reading(form, seed, run.Rows));
+                    References = ReferenceModels.All,
+                    Seed = seed,
+                    ContextPairs = ContextPairs,
+                    Device = "cpu",
+                }, null, cancellationToken).ConfigureAwait(false);
+                foreach (var row in run.Rows)
+                {
+                    table.AddRow(
+                        form,
+                        seed.ToString(CultureInfo.InvariantCulture),
+                        row.Label,
+                        MetricsFormat.Percent(row.Seen.Accuracy),
+                        MetricsFormat.Percent(row.Unseen.Accuracy),
+                        row.IsBaseline || row.SeenOverBaseline is null || row.UnseenOverBaseline is null ? MetricsFormat.Missing : $"{row.SeenOverBaseline.ToPoints()} / {row.UnseenOverBaseline.ToPoints()}");
                 }
-            }
 
-            text.AppendLine(table.ToString());
-            foreach (var reading in readings)
-            {
-                text.AppendLine(reading);
+                readings.Add(Reading(form, seed, run.Rows));
             }
-
-            return text.ToString();
         }
-        finally
+
+        text.AppendLine(table.ToString());
+        foreach (var reading in readings)
         {
-            work.Delete(recursive: true);
+            text.AppendLine(reading);
         }
+
+        return text.ToString();
     }
 
     // The issue-19 questions on one seed: the best method against BT on new users, and against the strongest reference on seen users.
