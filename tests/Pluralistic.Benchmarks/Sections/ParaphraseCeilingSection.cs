@@ -32,6 +32,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
         var probeLowest = new Dictionary<string, double>(StringComparer.Ordinal);
         var methodWorst = new List<double>();
         var readingsWorst = new List<double>();
+        var groupOnlyWorst = new List<double>();
         text.AppendLine(CultureInfo.InvariantCulture, $"The paraphrase preset above (same sizes and seeds). *Bayes* predicts each unseen user's queries from the posterior over hidden tastes given the user's first k pairs, with the generator itself as the prior (group shares, stance strengths, mavericks) and perfect perception (it knows which latent answer every sentence is): no method can expect more from the same context; k = 0 is the best any population-level reward can do. Same queries as every method's *unseen after 10* ({ContextPairs} context pairs, the rest scored).");
         text.AppendLine();
         text.AppendLine("| seed | context pairs k | Bayes, all queries | worst group | contested | quality | off-topic |");
@@ -81,7 +82,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"**Where the methods lose.** Bradley-Terry and DPA (the best worst group in the table above) with the sentence encoder and default options, unseen users after {ContextPairs} context pairs, by kind of pair, beside Bayes on the same queries, and beside *readings, kind and group known*: a diagnostic that is told each pair's kind and each user's hidden group (no deployment knows either) and reads the MiniLM vectors with one simple reading per kind, fitted on the training pairs of that kind only — a linear reading of the response difference for quality pairs, one per group for contested pairs, a rank-8 bilinear prompt x response reading for off-topic pairs. It shows what the vectors allow a method that learns the kinds of signal apart:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"**Where the methods lose.** Bradley-Terry and DPA (the best worst group in the table above) with the sentence encoder and default options, unseen users after {ContextPairs} context pairs, by kind of pair, beside Bayes on the same queries, and beside *readings, kind and group known*: a diagnostic that is told each pair's kind and each user's hidden group (no deployment knows either) and reads the MiniLM vectors with one simple reading per kind, fitted on the training pairs of that kind only — a linear reading of the response difference for quality pairs, one per group for contested pairs, a rank-8 bilinear prompt x response reading for off-topic pairs. It shows what the vectors allow a method that learns the kinds of signal apart. *Readings, group known, kind not* is told each user's group but not the pair's kind: one fit on every training pair, a linear reading of the response difference per group plus one shared rank-8 bilinear prompt x response reading, the shape of a personalized reward whose users' groups are given, its penalties the best of a small grid judged on these very queries (so the row is optimistic); it shows what knowing the kinds is worth:");
         text.AppendLine();
         text.AppendLine("| seed | model | all queries | worst group | contested | quality | off-topic |");
         text.AppendLine("|---|---|---|---|---|---|---|");
@@ -121,12 +122,14 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
 
                 context.Log($"  paraphrase-ceiling: readings by kind and group, seed {seed}");
                 var right = ParaphraseKindReadings.Score(prepared.Train, trainKinds, prepared.TestUnseen, kinds, queries!, seed);
-                var byGroup = queries!.Select((r, j) => (Group: prepared.TestUnseen.GroupAt(r) ?? "-", Right: right[j]))
-                    .GroupBy(x => x.Group, StringComparer.Ordinal).Select(g => (g.Key, Accuracy: g.Average(x => x.Right ? 1.0 : 0))).MinBy(g => g.Accuracy);
-                var readingByKind = PairKinds.ToDictionary(p => p, p => queries!.Select((r, j) => (r, j)).Where(x => kinds[x.r] == p).Average(x => right[x.j] ? 1.0 : 0), StringComparer.Ordinal);
+                var byGroup = WorstGroup(prepared.TestUnseen, queries!, right);
                 readingsWorst.Add(byGroup.Accuracy);
-                text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {seed} | readings, kind and group known | {MetricsFormat.Percent(right.Average(x => x ? 1.0 : 0))} | {byGroup.Key} {MetricsFormat.Percent(byGroup.Accuracy)} | {string.Join(" | ", PairKinds.Select(p => MetricsFormat.Percent(readingByKind[p])))} |");
+                text.AppendLine(ReadingRow(seed, "readings, kind and group known", prepared.TestUnseen, kinds, queries!, right));
+
+                context.Log($"  paraphrase-ceiling: readings by group, kinds not told, seed {seed}");
+                var kindsUnknown = ParaphraseKindReadings.ScoreKindsUnknown(prepared.Train, prepared.TestUnseen, queries!, seed);
+                groupOnlyWorst.Add(WorstGroup(prepared.TestUnseen, queries!, kindsUnknown).Accuracy);
+                text.AppendLine(ReadingRow(seed, "readings, group known, kind not", prepared.TestUnseen, kinds, queries!, kindsUnknown));
             }
 
             var bayes = SyntheticParaphrasePopulation.Generate(sizes).ContextBayes(ContextPairs);
@@ -136,8 +139,20 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Reading: after {ContextPairs} context pairs the Bayes ceiling's worst group is {MetricsFormat.Percent(bayesWorst.Min())}-{MetricsFormat.Percent(bayesWorst.Max())} over the seeds, DPA's {MetricsFormat.Percent(methodWorst.Min())}-{MetricsFormat.Percent(methodWorst.Max())}, the readings told each pair's kind and user's group {MetricsFormat.Percent(readingsWorst.Min())}-{MetricsFormat.Percent(readingsWorst.Max())}; one linear direction learned from training phrasings ranks the sides of reworded test answers right in at least {MetricsFormat.Percent(probeLowest[TextEmbedderKinds.MiniLm])} of pairs with the sentence encoder ({MetricsFormat.Percent(probeLowest[TextEmbedderKinds.Hashed])} with hashed n-grams). Where the ceiling is high and the vectors separate the sides, the gap is the methods': on contested pairs (reading a new user's side from a few pairs and carrying it to topics the context did not cover) and on the pairs everyone ranks alike (answers to another question, dismissive answers), which the shared reward learns only partly from the training pairs' wording.");
+            $"Reading: after {ContextPairs} context pairs the Bayes ceiling's worst group is {MetricsFormat.Percent(bayesWorst.Min())}-{MetricsFormat.Percent(bayesWorst.Max())} over the seeds, DPA's {MetricsFormat.Percent(methodWorst.Min())}-{MetricsFormat.Percent(methodWorst.Max())}, the readings told each pair's kind and user's group {MetricsFormat.Percent(readingsWorst.Min())}-{MetricsFormat.Percent(readingsWorst.Max())}, told the user's group but not the pair's kind {MetricsFormat.Percent(groupOnlyWorst.Min())}-{MetricsFormat.Percent(groupOnlyWorst.Max())}; one linear direction learned from training phrasings ranks the sides of reworded test answers right in at least {MetricsFormat.Percent(probeLowest[TextEmbedderKinds.MiniLm])} of pairs with the sentence encoder ({MetricsFormat.Percent(probeLowest[TextEmbedderKinds.Hashed])} with hashed n-grams). Where the ceiling is high and the vectors separate the sides, the gap is the methods', in two steps: from DPA to the reading told each user's group lies reading a new user's side from a few pairs and carrying it to topics the context did not cover (the contested column); from there to the readings told the kinds lies keeping apart, in one reward over reworded text, the signals everyone shares (answers to another question, dismissive answers) and the sides users take.");
         return text.ToString();
+    }
+
+    private static (string Group, double Accuracy) WorstGroup(PreferenceDataset test, IReadOnlyList<int> queries, bool[] right) =>
+        queries.Select((r, j) => (Group: test.GroupAt(r) ?? "-", Right: right[j]))
+            .GroupBy(x => x.Group, StringComparer.Ordinal).Select(g => (g.Key, Accuracy: g.Average(x => x.Right ? 1.0 : 0))).MinBy(g => g.Accuracy);
+
+    private static string ReadingRow(int seed, string name, PreferenceDataset test, string[] kinds, IReadOnlyList<int> queries, bool[] right)
+    {
+        var (group, worst) = WorstGroup(test, queries, right);
+        var byKind = PairKinds.Select(p => queries.Select((r, j) => (r, j)).Where(x => kinds[x.r] == p).Average(x => right[x.j] ? 1.0 : 0));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"| {seed} | {name} | {MetricsFormat.Percent(right.Average(x => x ? 1.0 : 0))} | {group} {MetricsFormat.Percent(worst)} | {string.Join(" | ", byKind.Select(a => MetricsFormat.Percent(a)))} |");
     }
 
     private static async Task<List<float[]>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> embedder, IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
