@@ -122,8 +122,7 @@ internal sealed class ParaphraseCeilingSection : BenchmarkSection
 
                 context.Log($"  paraphrase-ceiling: readings by kind and group, seed {seed}");
                 var right = ParaphraseKindReadings.Score(prepared.Train, trainKinds, prepared.TestUnseen, kinds, queries!, seed);
-                var byGroup = WorstGroup(prepared.TestUnseen, queries!, right);
-                readingsWorst.Add(byGroup.Accuracy);
+                readingsWorst.Add(WorstGroup(prepared.TestUnseen, queries!, right).Accuracy);
                 text.AppendLine(ReadingRow(seed, "readings, kind and group known", prepared.TestUnseen, kinds, queries!, right));
 
                 context.Log($"  paraphrase-ceiling: readings by group, kinds not told, seed {seed}");
